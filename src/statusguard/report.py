@@ -1,0 +1,178 @@
+"""Reporting: exact counters, aggregated logs, warnings and callbacks.
+
+Counting is exact and thread-safe.  Logging is bounded: the first occurrence of each distinct
+violation (rule, status, method, route) is logged at once, repeats are summed and logged as one
+summary per interval, so a bug that repeats a million times a second stays readable.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+import traceback
+import warnings
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from .errors import StatusGuardWarning
+from .model import Action, Severity, Violation
+
+__all__ = ["Listener", "Reporter", "Stats", "add_listener", "remove_listener"]
+
+Listener = Callable[[Violation, str], None]
+# Process-wide listeners (the pytest plugin's collector); called for every violation of every
+# guard.  Empty in production, so the cost is one truth test per violation.
+_LISTENERS: list[Listener] = []
+
+_MAX_KEYS = 10_000  # distinct (rule, status, method, route) keys tracked for first occurrences
+
+
+def add_listener(listener: Listener) -> None:
+    _LISTENERS.append(listener)
+
+
+def remove_listener(listener: Listener) -> None:
+    if listener in _LISTENERS:
+        _LISTENERS.remove(listener)
+
+
+@dataclass(frozen=True, slots=True)
+class Stats:
+    """A snapshot of a guard's counters.
+
+    ``violations`` maps ``(rule_id, status, action)`` to the exact number of violations since
+    the guard was created; ``action`` is ``"reported"``, ``"fixed"`` or ``"raised"``.
+    ``internal_errors`` counts failures inside statusguard itself (the response went out
+    unchanged).
+    """
+
+    violations: dict[tuple[str, int, str], int]
+    internal_errors: int
+
+    @property
+    def total(self) -> int:
+        return sum(self.violations.values())
+
+    def as_dict(self) -> dict[str, object]:
+        """A JSON-ready form: ``{"violations": [{rule, status, action, count}], ...}``."""
+        return {
+            "violations": [
+                {"rule": rule, "status": status, "action": action, "count": count}
+                for (rule, status, action), count in sorted(self.violations.items())
+            ],
+            "internal_errors": self.internal_errors,
+        }
+
+
+class Reporter:
+    """Counts, logs and forwards the violations of one guard."""
+
+    def __init__(
+        self,
+        *,
+        logger: logging.Logger,
+        interval: float,
+        on_violation: Callable[[Violation], None] | None,
+        enabled: bool = True,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self.logger = logger
+        self.interval = interval
+        self.on_violation = on_violation
+        self.enabled = enabled
+        self._clock = clock
+        self._lock = threading.Lock()
+        self._counts: dict[tuple[str, int, str], int] = {}
+        self._seen: set[tuple[str, int, str, str]] = set()
+        self._pending: dict[tuple[str, int, str, str], int] = {}
+        self._last_flush = clock()
+        self._internal_errors = 0
+        self._seen_errors: set[tuple[str, str]] = set()
+
+    def report(self, violation: Violation, method: str, route: str) -> None:
+        if not self.enabled:
+            return
+        key = (violation.rule_id, violation.status, method, route)
+        summary: dict[tuple[str, int, str, str], int] | None = None
+        with self._lock:
+            count_key = (violation.rule_id, violation.status, violation.action.value)
+            self._counts[count_key] = self._counts.get(count_key, 0) + 1
+            first = key not in self._seen
+            if first:
+                if len(self._seen) < _MAX_KEYS:
+                    self._seen.add(key)
+                else:  # too many distinct routes: aggregate the rest under one key
+                    first = False
+                    key = (violation.rule_id, violation.status, method, "*")
+            if not first:
+                self._pending[key] = self._pending.get(key, 0) + 1
+                now = self._clock()
+                if now - self._last_flush >= self.interval:
+                    summary, self._pending = self._pending, {}
+                    self._last_flush = now
+        if first:
+            self._log_first(violation, method, route)
+        if summary:
+            self._log_summary(summary)
+        if self.on_violation is not None:
+            self.on_violation(violation)
+        if _LISTENERS:
+            request = f"{method} {route}"
+            for listener in tuple(_LISTENERS):
+                listener(violation, request)
+
+    def _log_first(self, violation: Violation, method: str, route: str) -> None:
+        level = logging.INFO if violation.severity is Severity.INFO else logging.WARNING
+        self.logger.log(
+            level,
+            "%s [%s %s]",
+            violation.message,
+            method,
+            route,
+            extra={"statusguard_rule": violation.rule_id, "statusguard_status": violation.status},
+        )
+        if violation.action is Action.REPORTED and violation.severity is not Severity.INFO:
+            warnings.warn(f"{violation.message} [{method} {route}]", StatusGuardWarning, 2)
+
+    def _log_summary(self, summary: dict[tuple[str, int, str, str], int]) -> None:
+        total = sum(summary.values())
+        parts = [
+            f"[{rule}] {status} {method} {route} ×{count}"
+            for (rule, status, method, route), count in sorted(
+                summary.items(), key=lambda item: -item[1]
+            )
+        ]
+        self.logger.warning(
+            "statusguard: %d repeated violation%s since the last summary: %s",
+            total,
+            "s" if total != 1 else "",
+            "; ".join(parts),
+        )
+
+    def flush(self) -> None:
+        """Log the pending repeat counts now (at shutdown, or from a test)."""
+        with self._lock:
+            summary, self._pending = self._pending, {}
+            self._last_flush = self._clock()
+        if summary:
+            self._log_summary(summary)
+
+    def internal_error(self, exc: BaseException, request: str) -> None:
+        """Count a failure inside statusguard; log each distinct one once, with its traceback."""
+        with self._lock:
+            self._internal_errors += 1
+            key = (type(exc).__qualname__, str(exc)[:200])
+            first = key not in self._seen_errors and len(self._seen_errors) < _MAX_KEYS
+            if first:
+                self._seen_errors.add(key)
+        if first:
+            self.logger.error(
+                "statusguard failed internally on %s; the response went out unchanged:\n%s",
+                request,
+                "".join(traceback.format_exception(type(exc), exc, exc.__traceback__)),
+            )
+
+    def stats(self) -> Stats:
+        with self._lock:
+            return Stats(dict(self._counts), self._internal_errors)

@@ -1,0 +1,278 @@
+"""Field syntax and the fields every response shares (RFC 9110 §5, §6.6.1, §8.3, §10.2,
+§14.4).
+
+Pure functions of the head.  Only the rules that parse a value (dates, Content-Range) load
+``werkzeug.http``, and only when the field is present.
+"""
+
+from __future__ import annotations
+
+from ..model import Head, HeaderList, Reference, Rule, Severity
+from ._syntax import (
+    CONTROL,
+    DIGITS,
+    TOKEN,
+    URI_REFERENCE,
+    is_http_date,
+    is_imf_fixdate,
+    now_imf_fixdate,
+)
+from .framing import NO_CONTENT_STATUSES
+
+# A bounded memo of names already seen to be tokens: names repeat across responses, so the
+# regular expression runs once per distinct name, not once per response.
+_TOKEN_NAMES: set[bytes] = set()
+_TOKEN_NAMES_MAX = 4096
+
+
+def _is_token(name: bytes) -> bool:
+    if name in _TOKEN_NAMES:
+        return True
+    if TOKEN.fullmatch(name) is None:
+        return False
+    if len(_TOKEN_NAMES) < _TOKEN_NAMES_MAX:
+        _TOKEN_NAMES.add(name)
+    return True
+
+
+def _name_invalid(head: Head) -> str | None:
+    for name, _ in head.headers:
+        if not _is_token(name):
+            return f"the field name {name!r} is not a token."
+    return None
+
+
+def _name_invalid_fix(head: Head) -> Head:
+    return head.with_headers([(n, v) for n, v in head.headers if _is_token(n)])
+
+
+def _value_invalid(head: Head) -> str | None:
+    for name, value in head.headers:
+        if CONTROL.search(value) is not None:
+            return f"the value of {name.decode('latin-1')} is {value!r}."
+    return None
+
+
+def _value_invalid_fix(head: Head) -> Head:
+    return head.with_headers([(n, v) for n, v in head.headers if CONTROL.search(v) is None])
+
+
+SINGLETONS = (
+    b"age",
+    b"content-location",
+    b"content-range",
+    b"content-type",
+    b"date",
+    b"etag",
+    b"expires",
+    b"last-modified",
+    b"location",
+    b"retry-after",
+    b"server",
+)
+
+
+def _server_doubles_date(head: Head) -> bool:
+    return head.server_date == "always" and b"date" in head.fields
+
+
+def _duplicate(head: Head) -> str | None:
+    fields = head.fields
+    repeated = [n for n in SINGLETONS if len(fields.get(n, ())) > 1]
+    if repeated:
+        names = ", ".join(f"{n.decode()} ×{len(fields[n])}" for n in repeated)
+        return f"the response repeats {names}."
+    if _server_doubles_date(head):
+        return "the server adds its own Date, so the application's Date would be a second one."
+    return None
+
+
+def _duplicate_fix(head: Head) -> Head:
+    fields = head.fields
+    keep: dict[bytes, bytes | None] = {}  # name → the one value to keep (None: drop all)
+    for name in SINGLETONS:
+        values = fields.get(name, ())
+        if len(values) > 1:
+            if len(set(values)) == 1:
+                keep[name] = values[0]
+            elif name == b"date":
+                valid = [v for v in values if is_imf_fixdate(v)]
+                keep[name] = valid[0] if valid else None
+    if _server_doubles_date(head):
+        keep[b"date"] = None
+    if not keep:
+        return head
+    headers: HeaderList = []
+    for name, value in head.headers:
+        key = name.lower()
+        if key in keep:
+            if keep[key] != value:
+                continue
+            del keep[key]
+        headers.append((name, value))
+    return head.with_headers(headers)
+
+
+def _date_missing(head: Head) -> str | None:
+    if head.server_date != "never" or b"date" in head.fields:
+        return None
+    return f"a {head.status} response has no Date and the server does not add one."
+
+
+def _date_missing_fix(head: Head) -> Head:
+    return head.with_headers([*head.headers, (b"Date", now_imf_fixdate())])
+
+
+def _date_invalid(head: Head) -> str | None:
+    for value in head.fields.get(b"date", ()):
+        if not is_imf_fixdate(value):
+            return f"Date is {value!r}."
+    return None
+
+
+def _date_invalid_fix(head: Head) -> Head:
+    headers = head.without(b"date")
+    if head.server_date != "always":
+        headers.append((b"Date", now_imf_fixdate()))
+    return head.with_headers(headers)
+
+
+def _type_missing(head: Head) -> str | None:
+    if (
+        not head.has_content
+        or head.method == "HEAD"
+        or head.status in NO_CONTENT_STATUSES
+        or b"content-type" in head.fields
+    ):
+        return None
+    return f"a {head.status} response carries content but no Content-Type."
+
+
+def _location_invalid(head: Head) -> str | None:
+    for value in head.fields.get(b"location", ()):
+        if URI_REFERENCE.fullmatch(value) is None:
+            return f"Location {value!r} is not a URI-reference."
+    return None
+
+
+def _content_range_invalid(head: Head) -> str | None:
+    values = head.fields.get(b"content-range")
+    if not values:
+        return None
+    from werkzeug.http import parse_content_range_header
+
+    for value in values:
+        parsed = parse_content_range_header(value.decode("latin-1"))
+        # "A Content-Range field value is invalid if it contains a range-resp that has a
+        # last-pos value less than its first-pos value, or a complete-length value less than
+        # or equal to its last-pos value." (RFC 9110 §14.4)
+        if parsed is None or (
+            parsed.length is not None and parsed.stop is not None and parsed.stop > parsed.length
+        ):
+            return f"Content-Range {value!r} does not parse as a byte range."
+    return None
+
+
+def _retry_after_invalid(head: Head) -> str | None:
+    for value in head.fields.get(b"retry-after", ()):
+        value = value.strip(b" \t")
+        if DIGITS.fullmatch(value) is None and not is_http_date(value):
+            return f"Retry-After is {value!r}."
+    return None
+
+
+FIELD_NAME_INVALID = Rule(
+    id="field-name-invalid",
+    severity=Severity.ERROR,
+    reference=Reference(9110, "5.1"),
+    summary="A field name is a token",
+    check=_name_invalid,
+    fix=_name_invalid_fix,
+    fix_summary="drop the field",
+)
+
+FIELD_VALUE_INVALID = Rule(
+    id="field-value-invalid",
+    severity=Severity.ERROR,
+    reference=Reference(9110, "5.5"),
+    summary="A field value cannot contain CR, LF, NUL or other control characters",
+    check=_value_invalid,
+    fix=_value_invalid_fix,
+    fix_summary="drop the field (it would split the response)",
+)
+
+FIELD_DUPLICATE = Rule(
+    id="field-duplicate",
+    severity=Severity.ERROR,
+    reference=Reference(9110, "5.3"),
+    summary="A singleton field appears once",
+    check=_duplicate,
+    fix=_duplicate_fix,
+    fix_summary="collapse identical copies; Date keeps one valid value, or the server's",
+)
+
+DATE_MISSING = Rule(
+    id="date-missing",
+    severity=Severity.ERROR,
+    reference=Reference(9110, "6.6.1"),
+    summary="An origin server with a clock sends Date on 2xx, 3xx and 4xx responses",
+    check=_date_missing,
+    fix=_date_missing_fix,
+    fix_summary="add Date, where the server will not",
+    statuses=frozenset(range(200, 500)),
+)
+
+DATE_INVALID = Rule(
+    id="date-invalid",
+    severity=Severity.WARNING,
+    reference=Reference(9110, "5.6.7"),
+    summary="Date is an IMF-fixdate",
+    check=_date_invalid,
+    fix=_date_invalid_fix,
+    fix_summary="replace it with the current time, or leave it to the server",
+)
+
+CONTENT_TYPE_MISSING = Rule(
+    id="content-type-missing",
+    severity=Severity.WARNING,
+    reference=Reference(9110, "8.3"),
+    summary="A response with content should say its Content-Type",
+    check=_type_missing,
+    phase="body",
+)
+
+LOCATION_INVALID = Rule(
+    id="location-invalid",
+    severity=Severity.WARNING,
+    reference=Reference(9110, "10.2.2"),
+    summary="Location is a single URI-reference",
+    check=_location_invalid,
+)
+
+CONTENT_RANGE_INVALID = Rule(
+    id="content-range-invalid",
+    severity=Severity.ERROR,
+    reference=Reference(9110, "14.4"),
+    summary="Content-Range is a valid byte range",
+    check=_content_range_invalid,
+)
+
+RETRY_AFTER_INVALID = Rule(
+    id="retry-after-invalid",
+    severity=Severity.WARNING,
+    reference=Reference(9110, "10.2.3"),
+    summary="Retry-After is an HTTP-date or a number of seconds",
+    check=_retry_after_invalid,
+)
+
+RULES = (
+    FIELD_NAME_INVALID,
+    FIELD_VALUE_INVALID,
+    FIELD_DUPLICATE,
+    DATE_INVALID,
+    DATE_MISSING,
+    LOCATION_INVALID,
+    CONTENT_RANGE_INVALID,
+    RETRY_AFTER_INVALID,
+    CONTENT_TYPE_MISSING,
+)

@@ -1,0 +1,115 @@
+"""Rules on the status code and the reason phrase (RFC 9110 §15, RFC 9112 §4).
+
+Pure functions of the head; the reason phrase is only present for WSGI-style status lines.
+"""
+
+from __future__ import annotations
+
+from ..codes import lookup
+from ..model import Head, Reference, Rule, Severity
+from ._syntax import CONTROL
+
+
+def _invalid(head: Head) -> str | None:
+    if 100 <= head.status <= 599:
+        return None
+    return f"the status {head.status} is not a three-digit code in 100..599."
+
+
+def _unregistered(head: Head) -> str | None:
+    if not 100 <= head.status <= 599:
+        return None
+    record = lookup(head.status)
+    if record.registered:
+        return None
+    known = f" ({record.phrase}, {record.document})" if record.phrase else ""
+    return (
+        f"{head.status}{known} is not in the IANA registry; clients treat it as "
+        f"{head.status // 100}00."
+    )
+
+
+def _deprecated(head: Head) -> str | None:
+    record = lookup(head.status)
+    if not record.deprecated:
+        return None
+    return (
+        f"{head.status} {record.phrase} is {record.registry.value} in the IANA registry "
+        f"({record.reference})."
+    )
+
+
+def _interim_final(head: Head) -> str | None:
+    if 100 <= head.status <= 199 and head.status != 101:
+        return (
+            f"{head.status} was sent as the final response; a 1xx is interim and must be "
+            "followed by a final 2xx-5xx response."
+        )
+    return None
+
+
+def _reason_invalid(head: Head) -> str | None:
+    reason = head.reason
+    if reason is None or CONTROL.search(reason) is None:
+        return None
+    return f"the reason phrase {reason!r} contains control characters."
+
+
+def _reason_fix(head: Head) -> Head:
+    fixed = head.with_headers(head.headers)
+    fixed.reason = lookup(head.status).phrase.encode("ascii")
+    return fixed
+
+
+STATUS_CODE_INVALID = Rule(
+    id="status-code-invalid",
+    severity=Severity.ERROR,
+    reference=Reference(9110, "15"),
+    summary="A status code is a three-digit integer from 100 to 599",
+    check=_invalid,
+)
+
+STATUS_CODE_UNREGISTERED = Rule(
+    id="status-code-unregistered",
+    severity=Severity.WARNING,
+    reference=Reference(9110, "16.2.1"),
+    summary="The status code is not registered with IANA",
+    check=_unregistered,
+)
+
+STATUS_CODE_DEPRECATED = Rule(
+    id="status-code-deprecated",
+    severity=Severity.WARNING,
+    reference=Reference(9110, "16.2.1"),
+    summary="The status code is deprecated, unused or obsoleted",
+    check=_deprecated,
+    statuses=frozenset({102, 305, 306, 418, 510}),
+)
+
+STATUS_INTERIM_FINAL = Rule(
+    id="status-interim-final",
+    severity=Severity.ERROR,
+    reference=Reference(9110, "15"),
+    summary="A 1xx response is interim and cannot be the final response",
+    check=_interim_final,
+    statuses=frozenset(range(100, 200)),
+)
+
+REASON_PHRASE_INVALID = Rule(
+    id="reason-phrase-invalid",
+    severity=Severity.ERROR,
+    reference=Reference(9112, "4"),
+    summary="A reason phrase is made of HTAB, SP and visible characters only",
+    check=_reason_invalid,
+    fix=_reason_fix,
+    fix_summary="replace the phrase with the IANA reason phrase",
+    protocols=frozenset({"wsgi", "http"}),
+)
+
+RULES = (
+    STATUS_CODE_INVALID,
+    STATUS_CODE_UNREGISTERED,
+    STATUS_CODE_DEPRECATED,
+    STATUS_INTERIM_FINAL,
+    REASON_PHRASE_INVALID,
+)

@@ -1,0 +1,336 @@
+"""Start real HTTP servers on 127.0.0.1 for the wire-level tests.
+
+``serve(server, "module:attribute")`` runs one of :data:`WSGI_SERVERS` / :data:`ASGI_SERVERS` as a
+subprocess and yields a :class:`Server` once it answers HTTP requests.  The app path is imported
+by the server process with ``tests/`` (and ``src/``) on ``PYTHONPATH`` and ``tests/`` as the
+working directory, so ``apps.wsgi_routes:app`` or a later ``apps.guarded:wsgi_fix`` work.
+
+Listening sockets are never "guessed free ports":
+
+* gunicorn, uvicorn and hypercorn get a socket this process bound to ``127.0.0.1:0`` and put in
+  ``listen()`` state, handed over as an inherited file descriptor (``-b fd://N``, ``--fd N``,
+  ``--bind fd://N``); the parent closes its copy right after the spawn.
+* wsgiref and werkzeug run :mod:`support.run_wsgi`, which binds port 0 itself and prints the port.
+
+Readiness is an HTTP round trip (``GET /`` — any status will do), polled together with the
+process state, so a server that dies during start-up fails fast with its logs.  Every process
+is started in its own session; on exit it gets SIGTERM, a bounded wait, then SIGKILL for the
+whole process group (gunicorn workers included), and the output pipe is closed.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import re
+import select
+import signal
+import socket
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Literal
+
+WSGI_SERVERS: tuple[str, ...] = ("gunicorn-sync", "gunicorn-gthread", "wsgiref", "werkzeug")
+ASGI_SERVERS: tuple[str, ...] = ("uvicorn-h11", "uvicorn-httptools", "hypercorn")
+ALL_SERVERS: tuple[str, ...] = WSGI_SERVERS + ASGI_SERVERS
+
+HOST = "127.0.0.1"
+TESTS_DIR = Path(__file__).resolve().parent.parent
+SRC_DIR = TESTS_DIR.parent / "src"
+
+READY_TIMEOUT = 15.0
+STOP_TIMEOUT = 5.0
+_POLL = 0.05
+_READY_LINE = re.compile(r"^LISTENING (\S+) (\d+)$", re.MULTILINE)
+
+
+class ServerError(RuntimeError):
+    """A server could not be started (the message carries its logs)."""
+
+
+def kind_of(server: str) -> Literal["wsgi", "asgi"]:
+    if server in WSGI_SERVERS:
+        return "wsgi"
+    if server in ASGI_SERVERS:
+        return "asgi"
+    raise ValueError(f"unknown server {server!r}; expected one of {ALL_SERVERS}")
+
+
+class _OutputPump:
+    """Drains a child's merged stdout/stderr pipe into memory on a background thread."""
+
+    def __init__(self, pipe: int) -> None:
+        self._fd = pipe
+        self._chunks: list[bytes] = []
+        self._cond = threading.Condition()
+        self._stopping = False
+        self._thread = threading.Thread(target=self._run, name=f"server-output-{pipe}", daemon=True)
+        self._thread.start()
+
+    def _run(self) -> None:
+        while True:
+            readable, _, _ = select.select([self._fd], [], [], 0.1)
+            if not readable:
+                if self._stopping:
+                    return
+                continue
+            try:
+                data = os.read(self._fd, 65536)
+            except OSError:
+                data = b""
+            with self._cond:
+                if data:
+                    self._chunks.append(data)
+                self._cond.notify_all()
+            if not data:
+                return
+
+    def text(self) -> str:
+        with self._cond:
+            data = b"".join(self._chunks)
+        return data.decode("utf-8", errors="replace")
+
+    def wait_for(self, pattern: re.Pattern[str], timeout: float) -> re.Match[str] | None:
+        deadline = time.monotonic() + timeout
+        with self._cond:
+            while True:
+                match = pattern.search(b"".join(self._chunks).decode("utf-8", errors="replace"))
+                remaining = deadline - time.monotonic()
+                if match is not None or remaining <= 0 or not self._thread.is_alive():
+                    return match
+                self._cond.wait(min(remaining, 0.1))
+
+    def stop(self, timeout: float) -> None:
+        self._stopping = True
+        self._thread.join(timeout)
+
+
+@dataclass
+class Server:
+    """A running server subprocess listening on ``host:port``."""
+
+    name: str
+    app: str
+    host: str
+    port: int
+    process: subprocess.Popen[bytes] = field(repr=False)
+    _output: _OutputPump = field(repr=False)
+
+    @property
+    def kind(self) -> Literal["wsgi", "asgi"]:
+        return kind_of(self.name)
+
+    @property
+    def address(self) -> tuple[str, int]:
+        return (self.host, self.port)
+
+    def logs(self) -> str:
+        """Everything the server wrote to stdout and stderr so far."""
+        return self._output.text()
+
+    def wait_for_log(self, text: str, timeout: float = 5.0) -> bool:
+        """Wait until ``text`` appears in :meth:`logs` (servers log asynchronously)."""
+        return self._output.wait_for(re.compile(re.escape(text)), timeout) is not None
+
+    def alive(self) -> bool:
+        return self.process.poll() is None
+
+    def stop(self) -> None:
+        """Terminate the server and its process group; idempotent."""
+        proc = self.process
+        try:
+            if proc.poll() is None:
+                with contextlib.suppress(ProcessLookupError):
+                    proc.send_signal(signal.SIGTERM)
+                try:
+                    proc.wait(STOP_TIMEOUT)
+                except subprocess.TimeoutExpired:
+                    _kill_group(proc.pid)
+                    proc.wait(STOP_TIMEOUT)
+            # Workers (gunicorn) normally exit with their master; make sure none is left.
+            _reap_group(proc.pid)
+        finally:
+            self._output.stop(STOP_TIMEOUT)
+            if proc.stdout is not None:
+                proc.stdout.close()
+
+
+def _kill_group(pgid: int) -> None:
+    with contextlib.suppress(ProcessLookupError, PermissionError):
+        os.killpg(pgid, signal.SIGKILL)
+
+
+def _reap_group(pgid: int) -> None:
+    deadline = time.monotonic() + 2.0
+    while time.monotonic() < deadline:
+        try:
+            os.killpg(pgid, 0)
+        except (ProcessLookupError, PermissionError):
+            return
+        time.sleep(_POLL)
+    _kill_group(pgid)
+
+
+def _command(server: str, app: str, fd: int | None) -> list[str]:
+    py = [sys.executable, "-m"]
+    if server in ("gunicorn-sync", "gunicorn-gthread"):
+        worker = ["--worker-class", "sync"]
+        if server == "gunicorn-gthread":
+            worker = ["--worker-class", "gthread", "--threads", "4"]
+        return [
+            *py,
+            "gunicorn",
+            "--bind",
+            f"fd://{fd}",
+            "--workers",
+            "1",
+            *worker,
+            "--graceful-timeout",
+            "3",
+            "--no-control-socket",  # gunicorn 27 otherwise shares ~/.gunicorn/gunicorn.ctl
+            "--error-logfile",
+            "-",
+            app,
+        ]
+    if server in ("uvicorn-h11", "uvicorn-httptools"):
+        return [
+            *py,
+            "uvicorn",
+            app,
+            "--fd",
+            str(fd),
+            "--http",
+            server.removeprefix("uvicorn-"),
+            "--workers",
+            "1",
+            "--lifespan",
+            "on",
+            "--no-access-log",
+            "--timeout-graceful-shutdown",
+            "3",
+        ]
+    if server == "hypercorn":
+        return [
+            *py,
+            "hypercorn",
+            "--bind",
+            f"fd://{fd}",
+            # 0 = the single worker runs in the main process (1 would spawn a child process).
+            "--workers",
+            "0",
+            "--graceful-timeout",
+            "3",
+            "--error-logfile",
+            "-",
+            app,
+        ]
+    if server in ("wsgiref", "werkzeug"):
+        return [*py, "support.run_wsgi", server, app, "--host", HOST, "--port", "0"]
+    raise ValueError(f"unknown server {server!r}; expected one of {ALL_SERVERS}")
+
+
+def _environment(extra: Mapping[str, str] | None) -> dict[str, str]:
+    env = dict(os.environ)
+    paths = [str(TESTS_DIR), str(SRC_DIR)]
+    if env.get("PYTHONPATH"):
+        paths.append(env["PYTHONPATH"])
+    env["PYTHONPATH"] = os.pathsep.join(paths)
+    env["PYTHONUNBUFFERED"] = "1"
+    env.pop("PYTHONWARNINGS", None)
+    if extra:
+        env.update(extra)
+    return env
+
+
+def _http_ready(srv: Server, deadline: float) -> None:
+    """Wait for one HTTP response on a fresh connection, watching the process meanwhile."""
+    request = f"GET / HTTP/1.1\r\nHost: {srv.host}:{srv.port}\r\nConnection: close\r\n\r\n"
+    while True:
+        if not srv.alive():
+            raise ServerError(f"{srv.name} exited with status {srv.process.returncode}")
+        if time.monotonic() >= deadline:
+            raise ServerError(f"{srv.name} did not answer on {srv.host}:{srv.port} in time")
+        try:
+            with socket.create_connection(srv.address, timeout=1.0) as sock:
+                sock.sendall(request.encode("ascii"))
+                while time.monotonic() < deadline:
+                    readable, _, _ = select.select([sock], [], [], _POLL)
+                    if readable:
+                        if sock.recv(1):
+                            return
+                        break  # closed without a byte: not ready yet, try again
+                    if not srv.alive():
+                        break
+        except OSError:
+            pass
+        time.sleep(_POLL)
+
+
+def start(
+    server: str,
+    app: str,
+    *,
+    env: Mapping[str, str] | None = None,
+    ready_timeout: float = READY_TIMEOUT,
+) -> Server:
+    """Start ``server`` serving ``app`` and wait until it answers; see :func:`serve`."""
+    kind_of(server)
+    listener: socket.socket | None = None
+    fd: int | None = None
+    if server not in ("wsgiref", "werkzeug"):
+        listener = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        listener.bind((HOST, 0))
+        listener.listen(128)
+        fd = listener.fileno()
+    deadline = time.monotonic() + ready_timeout
+    try:
+        proc = subprocess.Popen(
+            _command(server, app, fd),
+            cwd=TESTS_DIR,
+            env=_environment(env),
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            pass_fds=() if fd is None else (fd,),
+            start_new_session=True,
+        )
+        port = 0 if listener is None else int(listener.getsockname()[1])
+    finally:
+        if listener is not None:
+            listener.close()  # the child holds its own copy
+    assert proc.stdout is not None
+    srv = Server(server, app, HOST, port, proc, _OutputPump(proc.stdout.fileno()))
+    try:
+        if listener is None:
+            match = srv._output.wait_for(_READY_LINE, max(0.0, deadline - time.monotonic()))
+            if match is None:
+                raise ServerError(f"{server} did not report its port in time")
+            srv.port = int(match.group(2))
+        _http_ready(srv, deadline)
+    except BaseException as exc:
+        srv.stop()
+        if isinstance(exc, ServerError):
+            raise ServerError(f"{exc}; app={app}\n--- logs ---\n{srv.logs()}") from None
+        raise
+    return srv
+
+
+@contextlib.contextmanager
+def serve(
+    server: str,
+    app: str,
+    *,
+    env: dict[str, str] | None = None,
+    ready_timeout: float = READY_TIMEOUT,
+) -> Iterator[Server]:
+    """Run ``app`` (``module:attribute``) under ``server`` on 127.0.0.1 for the with-block."""
+    srv = start(server, app, env=env, ready_timeout=ready_timeout)
+    try:
+        yield srv
+    finally:
+        srv.stop()
