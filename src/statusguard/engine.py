@@ -276,9 +276,9 @@ class ResponseCheck:
 
     __slots__ = (
         "_declared",
+        "_first_content_mode",
         "_plan",
         "_reported",
-        "_first_content_mode",
         "discard",
         "engine",
         "head",
@@ -322,7 +322,9 @@ class ResponseCheck:
         )
         self.violations.append(violation)
         self._reported.add(rule.id)
-        self.engine.reporter.report(violation, self.method, self.route)
+        # A Python warning only where the user asked for warnings: fix mode logs what it cannot
+        # repair, strict mode raises.
+        self.engine.reporter.report(violation, self.method, self.route, mode is Mode.WARN)
         return violation
 
     def _raise(self, raised: list[Violation]) -> None:
@@ -495,9 +497,7 @@ class ResponseCheck:
                 f"Content-Length says {declared} but the stream ended after {self.sent} bytes; "
                 "the client will wait for the rest or see a broken connection."
             )
-            violation = self._violation(
-                CONTENT_LENGTH_MISMATCH, Mode.WARN if mode is Mode.FIX else mode, detail, False
-            )
+            violation = self._violation(CONTENT_LENGTH_MISMATCH, mode, detail, False)
             if mode is Mode.STRICT:
                 self._raise([violation])
 

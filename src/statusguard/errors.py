@@ -10,7 +10,9 @@ __all__ = ["ConfigurationError", "StatusGuardError", "StatusGuardWarning"]
 
 
 class StatusGuardWarning(UserWarning):
-    """Issued for violations in warn mode, so ``-W error::statusguard.StatusGuardWarning`` works."""
+    """Issued for violations in warn mode.
+
+    ``-W error::statusguard.StatusGuardWarning`` turns warn mode into strict mode."""
 
 
 class ConfigurationError(ValueError):

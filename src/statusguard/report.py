@@ -16,7 +16,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from .errors import StatusGuardWarning
-from .model import Action, Severity, Violation
+from .model import Severity, Violation
 
 __all__ = ["Listener", "Reporter", "Stats", "add_listener", "remove_listener"]
 
@@ -90,7 +90,9 @@ class Reporter:
         self._internal_errors = 0
         self._seen_errors: set[tuple[str, str]] = set()
 
-    def report(self, violation: Violation, method: str, route: str) -> None:
+    def report(self, violation: Violation, method: str, route: str, warn: bool = False) -> None:
+        """Count ``violation``; log it (first occurrence) or add it to the next summary;
+        issue a ``StatusGuardWarning`` with the first occurrence when ``warn``."""
         if not self.enabled:
             return
         key = (violation.rule_id, violation.status, method, route)
@@ -112,7 +114,7 @@ class Reporter:
                     summary, self._pending = self._pending, {}
                     self._last_flush = now
         if first:
-            self._log_first(violation, method, route)
+            self._log_first(violation, method, route, warn)
         if summary:
             self._log_summary(summary)
         if self.on_violation is not None:
@@ -122,7 +124,7 @@ class Reporter:
             for listener in tuple(_LISTENERS):
                 listener(violation, request)
 
-    def _log_first(self, violation: Violation, method: str, route: str) -> None:
+    def _log_first(self, violation: Violation, method: str, route: str, warn: bool) -> None:
         level = logging.INFO if violation.severity is Severity.INFO else logging.WARNING
         self.logger.log(
             level,
@@ -132,7 +134,7 @@ class Reporter:
             route,
             extra={"statusguard_rule": violation.rule_id, "statusguard_status": violation.status},
         )
-        if violation.action is Action.REPORTED and violation.severity is not Severity.INFO:
+        if warn and violation.severity is not Severity.INFO:
             warnings.warn(f"{violation.message} [{method} {route}]", StatusGuardWarning, 2)
 
     def _log_summary(self, summary: dict[tuple[str, int, str, str], int]) -> None:

@@ -95,7 +95,5 @@ def repair(
     server_date: str = "never",
 ) -> Repaired:
     """The response as fix mode would send it, with the violations of the original."""
-    head, out, violations = _run(
-        _REPAIR, status, headers, body, method, http_version, server_date
-    )
+    head, out, violations = _run(_REPAIR, status, headers, body, method, http_version, server_date)
     return Repaired(head.status, head.reason, head.headers, out, violations)

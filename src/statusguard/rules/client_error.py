@@ -7,7 +7,6 @@ from __future__ import annotations
 from ..model import Reference, Rule, Severity
 from ._common import requires
 
-
 WWW_AUTHENTICATE_MISSING = Rule(
     id="www-authenticate-missing",
     severity=Severity.ERROR,

@@ -50,11 +50,21 @@ def _value_invalid(head: Head) -> str | None:
     for name, value in head.headers:
         if CONTROL.search(value) is not None:
             return f"the value of {name.decode('latin-1')} is {value!r}."
+        if value[:1] in _OWS or value[-1:] in _OWS:
+            # field-value = *field-content, which neither starts nor ends with SP or HTAB.
+            return f"the value of {name.decode('latin-1')} has surrounding whitespace: {value!r}."
     return None
 
 
+_OWS = (b" ", b"\t")
+
+
 def _value_invalid_fix(head: Head) -> Head:
-    return head.with_headers([(n, v) for n, v in head.headers if CONTROL.search(v) is None])
+    # Control characters would split or corrupt the message: drop the line.  Surrounding
+    # whitespace is stripped, as every recipient does (RFC 9110 §5.5).
+    return head.with_headers(
+        [(n, v.strip(b" \t")) for n, v in head.headers if CONTROL.search(v) is None]
+    )
 
 
 SINGLETONS = (
@@ -195,10 +205,16 @@ FIELD_VALUE_INVALID = Rule(
     id="field-value-invalid",
     severity=Severity.ERROR,
     reference=Reference(9110, "5.5"),
-    summary="A field value cannot contain CR, LF, NUL or other control characters",
+    summary=(
+        "A field value cannot contain CR, LF, NUL or other control characters, "
+        "nor start or end with whitespace"
+    ),
     check=_value_invalid,
     fix=_value_invalid_fix,
-    fix_summary="drop the field (it would split the response)",
+    fix_summary=(
+        "drop a field with control characters (it would split the response); "
+        "strip surrounding whitespace"
+    ),
 )
 
 FIELD_DUPLICATE = Rule(

@@ -58,7 +58,7 @@ def _length_forbidden(head: Head) -> str | None:
     if b"content-length" not in head.fields or not _connect_or_no_length(head):
         return None
     what = "a 2xx response to CONNECT" if head.is_connect_success else f"a {head.status} response"
-    return f"{what} has Content-Length: {head.fields[b'content-length'][0]!r}."
+    return f"{what} has Content-Length: {head.fields[b'content-length'][0].decode('latin-1')}."
 
 
 def _drop(*names: bytes) -> Fix:
@@ -117,9 +117,7 @@ def _length_invalid(head: Head) -> str | None:
 def _length_invalid_fix(head: Head) -> Head:
     headers = head.without(b"content-length")
     values = head.fields.get(b"content-length", [])
-    may_count = (
-        head.content_length is not None and head.method != "HEAD" and head.status != 304
-    )
+    may_count = head.content_length is not None and head.method != "HEAD" and head.status != 304
     if may_count:
         headers.append((b"Content-Length", str(head.content_length).encode()))
     else:
@@ -193,9 +191,7 @@ TRANSFER_ENCODING_FORBIDDEN = Rule(
     id="transfer-encoding-forbidden",
     severity=Severity.ERROR,
     reference=Reference(9112, "6.1"),
-    summary=(
-        "1xx, 204, 2xx-to-CONNECT and HTTP/1.0 responses cannot have Transfer-Encoding"
-    ),
+    summary=("1xx, 204, 2xx-to-CONNECT and HTTP/1.0 responses cannot have Transfer-Encoding"),
     check=_te_forbidden,
     fix=_drop(b"transfer-encoding"),
     fix_summary="remove Transfer-Encoding",

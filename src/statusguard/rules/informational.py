@@ -5,7 +5,6 @@ from __future__ import annotations
 from ..model import Reference, Rule, Severity
 from ._common import requires
 
-
 UPGRADE_MISSING = Rule(
     id="upgrade-missing",
     severity=Severity.ERROR,
@@ -17,6 +16,4 @@ UPGRADE_MISSING = Rule(
     protocols=frozenset({"asgi", "http"}),
 )
 
-RULES = (
-    UPGRADE_MISSING,
-)
+RULES = (UPGRADE_MISSING,)

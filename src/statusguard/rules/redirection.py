@@ -7,7 +7,6 @@ from __future__ import annotations
 from ..model import Head, Reference, Rule, Severity
 from ._common import requires
 
-
 NOT_MODIFIED_METADATA = (
     b"content-encoding",
     b"content-language",

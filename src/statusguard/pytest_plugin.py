@@ -1,0 +1,1 @@
+"""pytest plugin for statusguard (placeholder until the plugin lands; inert)."""

@@ -1,0 +1,327 @@
+"""Every rule against table rows: one violating and one clean case at least, exact id sets."""
+
+from __future__ import annotations
+
+import pytest
+
+from statusguard import CATALOGUE, check, repair
+
+DATE = ("Date", "Sun, 06 Nov 1994 08:49:37 GMT")
+TEXT = ("Content-Type", "text/plain")
+Headers = list[tuple[str, str]]
+
+
+def row(
+    status: int | str,
+    headers: Headers,
+    body: bytes,
+    expected: set[str],
+    *,
+    method: str = "GET",
+    version: str = "1.1",
+    id: str,
+) -> object:
+    return pytest.param(status, method, version, headers, body, expected, id=id)
+
+
+ROWS = [
+    # status line (RFC 9110 §15, RFC 9112 §4)
+    row(600, [DATE], b"", {"status-code-invalid"}, id="600 invalid"),
+    row(99, [DATE], b"", {"status-code-invalid"}, id="99 invalid"),
+    row("abc OK", [DATE], b"", {"status-code-invalid"}, id="non-numeric status line"),
+    row(599, [DATE], b"", {"status-code-unregistered"}, id="599 unregistered"),
+    row(449, [DATE], b"", {"status-code-unregistered"}, id="449 non-standard"),
+    row(509, [DATE], b"", {"status-code-unregistered"}, id="509 non-standard"),
+    row(500, [], b"", set(), id="500 without Date is fine"),
+    row(305, [DATE, ("Location", "/p")], b"", {"status-code-deprecated"}, id="305 deprecated"),
+    row(306, [DATE], b"", {"status-code-deprecated"}, id="306 unused"),
+    row(418, [DATE], b"", {"status-code-deprecated"}, id="418 unused"),
+    row(510, [], b"", {"status-code-deprecated"}, id="510 obsoleted"),
+    row(102, [], b"", {"status-code-deprecated", "status-interim-final"}, id="102 final"),
+    row(100, [], b"", {"status-interim-final"}, id="100 as final"),
+    row(103, [("Link", "</s.css>; rel=preload")], b"", {"status-interim-final"}, id="103 final"),
+    row(101, [("Upgrade", "websocket")], b"", set(), id="101 with Upgrade"),
+    row("200 OK\r\nX: 1", [DATE], b"", {"reason-phrase-invalid"}, id="CRLF in reason"),
+    row("200 O\x00K", [DATE], b"", {"reason-phrase-invalid"}, id="NUL in reason"),
+    row("200 OK\tfine", [DATE], b"", set(), id="HTAB in reason is fine"),
+    row("200 ", [DATE], b"", set(), id="empty reason is fine"),
+    # content (RFC 9110 §15.3.5, §15.3.6, §15.4.5, §9.3.2, §15.2)
+    row(204, [DATE], b"hello", {"content-forbidden"}, id="204 with content"),
+    row(204, [DATE], b"", set(), id="204 without content or length"),
+    row(205, [DATE], b"hello", {"content-forbidden"}, id="205 with content"),
+    row(205, [DATE, ("Content-Length", "4")], b"", {"content-forbidden"}, id="205 stale CL"),
+    row(205, [DATE, ("Content-Length", "0")], b"", set(), id="205 with CL 0"),
+    row(304, [DATE], b"hello", {"content-forbidden"}, id="304 with content"),
+    row(304, [DATE, ("Content-Length", "5")], b"", set(), id="304 with CL is fine"),
+    row(101, [("Upgrade", "h2c")], b"x", {"content-forbidden"}, id="101 with content"),
+    row(200, [DATE, TEXT, ("Content-Length", "5")], b"hello", set(), id="clean 200"),
+    row(
+        200,
+        [DATE, TEXT, ("Content-Length", "5")],
+        b"hello",
+        {"head-content"},
+        method="HEAD",
+        id="HEAD with content",
+    ),
+    row(
+        200,
+        [DATE, TEXT, ("Content-Length", "5")],
+        b"",
+        set(),
+        method="HEAD",
+        id="HEAD with the GET length is fine",
+    ),
+    # Content-Length and Transfer-Encoding (RFC 9110 §8.6, RFC 9112 §6)
+    row(204, [DATE, ("Content-Length", "0")], b"", {"content-length-forbidden"}, id="204 CL 0"),
+    row(
+        200,
+        [DATE, ("Content-Length", "0")],
+        b"",
+        {"content-length-forbidden"},
+        method="CONNECT",
+        id="2xx to CONNECT with CL",
+    ),
+    row(
+        200,
+        [DATE, ("Transfer-Encoding", "chunked")],
+        b"",
+        {"transfer-encoding-forbidden"},
+        method="CONNECT",
+        id="2xx to CONNECT with TE",
+    ),
+    row(
+        204,
+        [DATE, ("Transfer-Encoding", "chunked")],
+        b"",
+        {"transfer-encoding-forbidden"},
+        id="204 with TE",
+    ),
+    row(
+        200,
+        [DATE, TEXT, ("Transfer-Encoding", "chunked")],
+        b"hello",
+        {"transfer-encoding-forbidden"},
+        version="1.0",
+        id="TE to HTTP/1.0",
+    ),
+    row(200, [DATE, TEXT, ("Transfer-Encoding", "chunked")], b"hello", set(), id="TE alone"),
+    row(
+        200,
+        [DATE, TEXT, ("Content-Length", "5"), ("Transfer-Encoding", "chunked")],
+        b"hello",
+        {"content-length-with-transfer-encoding"},
+        id="CL then TE",
+    ),
+    row(
+        200,
+        [DATE, TEXT, ("Transfer-Encoding", "chunked"), ("Content-Length", "5")],
+        b"hello",
+        {"content-length-with-transfer-encoding"},
+        id="TE then CL",
+    ),
+    row(
+        200,
+        [DATE, TEXT, ("Content-Length", "5"), ("Content-Length", "6")],
+        b"hello",
+        {"content-length-invalid"},
+        id="conflicting CLs",
+    ),
+    row(
+        200,
+        [DATE, TEXT, ("Content-Length", "5, 5")],
+        b"hello",
+        {"content-length-invalid"},
+        id="CL list",
+    ),
+    row(
+        200,
+        [DATE, TEXT, ("Content-Length", "-1")],
+        b"hello",
+        {"content-length-invalid"},
+        id="negative CL",
+    ),
+    row(
+        200,
+        [DATE, TEXT, ("Content-Length", "3")],
+        b"hello",
+        {"content-length-mismatch"},
+        id="CL shorter than content",
+    ),
+    row(
+        200,
+        [DATE, TEXT, ("Content-Length", "10")],
+        b"hello",
+        {"content-length-mismatch"},
+        id="CL longer than content",
+    ),
+    row(200, [DATE], b"hello", {"content-type-missing"}, id="content without type"),
+    row(200, [DATE], b"", set(), id="no content, no type is fine"),
+    # field syntax (RFC 9110 §5)
+    row(200, [DATE, ("X Bad", "1")], b"", {"field-name-invalid"}, id="space in name"),
+    row(200, [DATE, ("X:Bad", "1")], b"", {"field-name-invalid"}, id="colon in name"),
+    row(200, [DATE, ("X-Ok", "a\r\nX-Injected: 1")], b"", {"field-value-invalid"}, id="CRLF"),
+    row(200, [DATE, ("X-Ok", "a\x00b")], b"", {"field-value-invalid"}, id="NUL"),
+    row(200, [DATE, ("X-Ok", "a\x7fb")], b"", {"field-value-invalid"}, id="DEL"),
+    row(200, [DATE, ("X-Ok", "a\tb")], b"", set(), id="HTAB in value is fine"),
+    row(200, [DATE, ("X-Ok", " padded")], b"", {"field-value-invalid"}, id="leading space"),
+    row(200, [DATE, ("X-Ok", "caf\xe9")], b"", set(), id="obs-text is fine"),
+    row(200, [DATE, DATE], b"", {"field-duplicate"}, id="two identical Dates"),
+    row(
+        200,
+        [DATE, TEXT, ("Content-Type", "text/html")],
+        b"x",
+        {"field-duplicate"},
+        id="two Content-Types",
+    ),
+    row(
+        200,
+        [DATE, ("Set-Cookie", "a=1"), ("Set-Cookie", "b=2")],
+        b"",
+        set(),
+        id="Set-Cookie repeats",
+    ),
+    row(200, [DATE, ("Vary", "a"), ("Vary", "b")], b"", set(), id="list fields repeat"),
+    # Date (RFC 9110 §6.6.1, §5.6.7)
+    row(200, [], b"", {"date-missing"}, id="200 without Date"),
+    row(404, [TEXT], b"x", {"date-missing"}, id="404 without Date"),
+    row(200, [("Date", "yesterday")], b"", {"date-invalid"}, id="Date not a date"),
+    row(
+        200,
+        [("Date", "Sunday, 06-Nov-94 08:49:37 GMT")],
+        b"",
+        {"date-invalid"},
+        id="Date in RFC 850 form",
+    ),
+    row(200, [("Date", "Sun, 31 Feb 1994 08:49:37 GMT")], b"", {"date-invalid"}, id="31 Feb"),
+    # per status (RFC 9110 §15.2-§15.5)
+    row(101, [], b"", {"upgrade-missing"}, id="101 without Upgrade"),
+    row(426, [DATE], b"", {"upgrade-missing"}, id="426 without Upgrade"),
+    row(426, [DATE, ("Upgrade", "HTTP/3.0")], b"", set(), id="426 with Upgrade"),
+    row(201, [DATE], b"", {"created-location-missing"}, id="201 without Location"),
+    row(201, [DATE, ("Location", "/items/1")], b"", set(), id="201 with Location"),
+    row(206, [DATE], b"", {"content-range-missing"}, id="206 without Content-Range"),
+    row(
+        206,
+        [DATE, ("Content-Range", "bytes 0-4/10"), TEXT, ("Content-Length", "5")],
+        b"hello",
+        set(),
+        id="206 single part",
+    ),
+    row(
+        206,
+        [DATE, ("Content-Type", "multipart/byteranges; boundary=x")],
+        b"--x--",
+        set(),
+        id="206 multipart",
+    ),
+    row(
+        206,
+        [DATE, ("Content-Range", "bytes 5-4/10")],
+        b"",
+        {"content-range-invalid"},
+        id="206 last < first",
+    ),
+    row(
+        206,
+        [DATE, ("Content-Range", "bytes 0-10/5")],
+        b"",
+        {"content-range-invalid"},
+        id="206 past the length",
+    ),
+    row(416, [DATE], b"", {"content-range-recommended"}, id="416 without Content-Range"),
+    row(416, [DATE, ("Content-Range", "bytes */10")], b"", set(), id="416 unsatisfied"),
+    row(302, [DATE], b"", {"location-missing"}, id="302 without Location"),
+    row(308, [DATE, ("Location", "/new")], b"", set(), id="relative Location is fine"),
+    row(300, [DATE], b"", set(), id="300 needs no Location"),
+    row(
+        301,
+        [DATE, ("Location", "/a b")],
+        b"",
+        {"location-invalid"},
+        id="space in Location",
+    ),
+    row(
+        301,
+        [DATE, ("Location", "https://example.com/a?b=c#d")],
+        b"",
+        set(),
+        id="absolute Location",
+    ),
+    row(
+        304,
+        [DATE, ("Content-Type", "text/html"), ("ETag", '"x"')],
+        b"",
+        {"not-modified-representation-fields"},
+        id="304 with Content-Type",
+    ),
+    row(304, [DATE, ("ETag", '"x"')], b"", set(), id="304 with ETag only"),
+    row(401, [DATE], b"", {"www-authenticate-missing"}, id="401 without challenge"),
+    row(401, [DATE, ("WWW-Authenticate", "Bearer")], b"", set(), id="401 with challenge"),
+    row(407, [DATE], b"", {"proxy-authenticate-missing"}, id="407 without challenge"),
+    row(405, [DATE], b"", {"allow-missing"}, id="405 without Allow"),
+    row(405, [DATE, ("Allow", "")], b"", set(), id="405 with empty Allow"),
+    row(503, [("Retry-After", "soon")], b"", {"retry-after-invalid"}, id="Retry-After soon"),
+    row(503, [("Retry-After", "120")], b"", set(), id="Retry-After seconds"),
+    row(429, [DATE, ("Retry-After", DATE[1])], b"", set(), id="Retry-After date"),
+    # HTTP/2 and HTTP/3 (RFC 9113 §8.2.2)
+    row(
+        200,
+        [DATE, ("Connection", "keep-alive")],
+        b"",
+        {"connection-specific-field"},
+        version="2",
+        id="Connection over h2",
+    ),
+    row(
+        200,
+        [DATE, ("Upgrade", "h2c")],
+        b"",
+        {"connection-specific-field"},
+        version="3",
+        id="Upgrade over h3",
+    ),
+    row(200, [DATE, ("Connection", "keep-alive")], b"", set(), id="Connection over 1.1"),
+]
+
+
+@pytest.mark.parametrize(("status", "method", "version", "headers", "body", "expected"), ROWS)
+def test_rule_rows(
+    status: int | str,
+    method: str,
+    version: str,
+    headers: Headers,
+    body: bytes,
+    expected: set[str],
+) -> None:
+    found = {v.rule_id for v in check(status, headers, body, method=method, http_version=version)}
+    assert found == expected
+
+
+def test_every_rule_is_exercised_by_a_violating_row() -> None:
+    exercised = set().union(*(p.values[-1] for p in ROWS))  # type: ignore[attr-defined]
+    exercised.add("hop-by-hop-field")  # WSGI-only: exercised in tests/rules/test_wsgi_rules.py
+    missing = {rule.id for rule in CATALOGUE} - exercised
+    assert not missing, f"rules without a violating test row: {sorted(missing)}"
+
+
+@pytest.mark.parametrize(("status", "method", "version", "headers", "body", "expected"), ROWS)
+def test_repair_leaves_no_fixable_violation(
+    status: int | str,
+    method: str,
+    version: str,
+    headers: Headers,
+    body: bytes,
+    expected: set[str],
+) -> None:
+    repaired = repair(status, headers, body, method=method, http_version=version)
+    fixed = {v.rule_id for v in repaired.violations if v.fixed}
+    unfixed = {v.rule_id for v in repaired.violations if not v.fixed}
+    after = check(
+        repaired.status_line if repaired.reason is not None else repaired.status,
+        repaired.headers,
+        repaired.body,
+        method=method,
+        http_version=version,
+    )
+    assert not ({v.rule_id for v in after} & fixed)
+    assert {v.rule_id for v in after} <= unfixed
