@@ -238,9 +238,13 @@ DATE_MISSING = Rule(
     statuses=frozenset(range(200, 500)),
 )
 
+# date-invalid, location-invalid and retry-after-invalid are errors, not warnings: "a sender
+# MUST NOT generate protocol elements that do not match the grammar defined by the
+# corresponding ABNF rules" (RFC 9110 §2.2), and "the sender MUST generate those timestamps in
+# the IMF-fixdate format" (RFC 9110 §5.6.7).
 DATE_INVALID = Rule(
     id="date-invalid",
-    severity=Severity.WARNING,
+    severity=Severity.ERROR,
     reference=Reference(9110, "5.6.7"),
     summary="Date is an IMF-fixdate",
     check=_date_invalid,
@@ -259,7 +263,7 @@ CONTENT_TYPE_MISSING = Rule(
 
 LOCATION_INVALID = Rule(
     id="location-invalid",
-    severity=Severity.WARNING,
+    severity=Severity.ERROR,
     reference=Reference(9110, "10.2.2"),
     summary="Location is a single URI-reference",
     check=_location_invalid,
@@ -275,7 +279,7 @@ CONTENT_RANGE_INVALID = Rule(
 
 RETRY_AFTER_INVALID = Rule(
     id="retry-after-invalid",
-    severity=Severity.WARNING,
+    severity=Severity.ERROR,
     reference=Reference(9110, "10.2.3"),
     summary="Retry-After is an HTTP-date or a number of seconds",
     check=_retry_after_invalid,

@@ -1,0 +1,107 @@
+"""Meta-tests over the catalogue itself (httplint keeps the same kind of tests)."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from statusguard import CATALOGUE, RULES_BY_ID, Severity, lookup
+from statusguard.model import Rule
+
+KEBAB = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*")
+# The ids the issue tracker promised; they are public and stable.
+PUBLIC_IDS = {
+    "status-code-invalid",
+    "status-code-unregistered",
+    "status-code-deprecated",
+    "status-interim-final",
+    "reason-phrase-invalid",
+    "content-forbidden",
+    "head-content",
+    "content-length-forbidden",
+    "transfer-encoding-forbidden",
+    "content-length-with-transfer-encoding",
+    "content-length-invalid",
+    "content-length-mismatch",
+    "content-type-missing",
+    "date-missing",
+    "date-invalid",
+    "field-duplicate",
+    "field-name-invalid",
+    "field-value-invalid",
+    "location-missing",
+    "created-location-missing",
+    "location-invalid",
+    "www-authenticate-missing",
+    "proxy-authenticate-missing",
+    "allow-missing",
+    "content-range-missing",
+    "content-range-recommended",
+    "content-range-invalid",
+    "upgrade-missing",
+    "retry-after-invalid",
+    "not-modified-representation-fields",
+    "connection-specific-field",
+    "hop-by-hop-field",
+}
+RULES = [pytest.param(rule, id=rule.id) for rule in CATALOGUE]
+
+
+def test_ids_are_unique_and_public_ones_present() -> None:
+    ids = [rule.id for rule in CATALOGUE]
+    assert len(ids) == len(set(ids))
+    assert set(ids) == set(RULES_BY_ID)
+    assert set(ids) >= PUBLIC_IDS
+
+
+@pytest.mark.parametrize("rule", RULES)
+def test_rule_is_well_formed(rule: Rule) -> None:
+    assert KEBAB.fullmatch(rule.id)
+    assert isinstance(rule.severity, Severity)
+    assert rule.reference.document in {"RFC", "PEP"}
+    assert re.fullmatch(r"[0-9]+(\.[0-9]+)*|[a-z-]+", rule.reference.section)
+    url = rule.reference.url
+    assert url.startswith(("https://www.rfc-editor.org/rfc/rfc", "https://peps.python.org/"))
+    assert rule.summary
+    assert rule.summary[0].isupper() or rule.summary[0].isdigit()
+    assert not rule.summary.endswith(".")
+    assert rule.phase in {"head", "body"}
+    assert rule.protocols <= {"wsgi", "asgi", "http"}
+    assert rule.protocols
+    assert (rule.fix is None) == (rule.fix_summary == "")
+    if rule.statuses is not None:
+        assert rule.statuses
+        assert all(isinstance(s, int) for s in rule.statuses)
+
+
+@pytest.mark.parametrize("rule", RULES)
+def test_rule_statuses_are_valid_codes(rule: Rule) -> None:
+    # A rule names registered codes, or a whole class (1xx, 2xx-4xx for Date).
+    statuses = rule.statuses or frozenset()
+    for status in statuses:
+        assert 100 <= status <= 599
+        first = status // 100 * 100
+        whole_class = all(s in statuses for s in range(first, first + 100))
+        assert lookup(status).registered or whole_class, status
+
+
+def test_no_fix_invents_meaning() -> None:
+    # DESIGN: no invented challenge, no guessed Allow list, no guessed Location.
+    for rule_id in (
+        "www-authenticate-missing",
+        "proxy-authenticate-missing",
+        "allow-missing",
+        "location-missing",
+        "created-location-missing",
+        "content-range-missing",
+    ):
+        assert RULES_BY_ID[rule_id].fix is None
+
+
+def test_severity_follows_the_rfc_keyword() -> None:
+    must = {"www-authenticate-missing", "allow-missing", "date-missing", "field-duplicate"}
+    should = {"content-type-missing", "content-range-recommended", "location-missing"}
+    assert all(RULES_BY_ID[i].severity is Severity.ERROR for i in must)
+    assert all(RULES_BY_ID[i].severity is Severity.WARNING for i in should)
+    assert RULES_BY_ID["created-location-missing"].severity is Severity.INFO
