@@ -1,0 +1,1 @@
+"""Integrations: each module imports only its own framework."""
