@@ -82,24 +82,43 @@ ROUTES: list[Route] = [
         headers=[TEXT, _cl(5), ("Transfer-Encoding", "chunked")],
         chunks=HELLO,
     ),
-    Route("/cl-conflict", "two Content-Length lines, 5 and 6", headers=[_cl(5), _cl(6)], chunks=HELLO),
+    Route(
+        "/cl-conflict", "two Content-Length lines, 5 and 6", headers=[_cl(5), _cl(6)], chunks=HELLO
+    ),
     Route("/cl-long", "body longer than Content-Length: 3", headers=[TEXT, _cl(3)], chunks=HELLO),
-    Route("/cl-short", "body shorter than Content-Length: 10", headers=[TEXT, _cl(10)], chunks=HELLO),
+    Route(
+        "/cl-short", "body shorter than Content-Length: 10", headers=[TEXT, _cl(10)], chunks=HELLO
+    ),
     Route(
         "/crlf",
         "CR/LF in a header value injecting X-Injected",
         headers=[TEXT, _cl(5), ("X-Test", INJECTED_VALUE)],
         chunks=HELLO,
     ),
-    Route("/bad-name", "header name with a space", headers=[TEXT, _cl(5), ("X Bad", "1")], chunks=HELLO),
-    Route("/date-app", "app sets a valid Date", headers=[TEXT, _cl(5), ("Date", DATE_1994)], chunks=HELLO),
+    Route(
+        "/bad-name",
+        "header name with a space",
+        headers=[TEXT, _cl(5), ("X Bad", "1")],
+        chunks=HELLO,
+    ),
+    Route(
+        "/date-app",
+        "app sets a valid Date",
+        headers=[TEXT, _cl(5), ("Date", DATE_1994)],
+        chunks=HELLO,
+    ),
     Route(
         "/date-dup",
         "app sets two Date lines",
         headers=[TEXT, _cl(5), ("Date", DATE_1994), ("Date", DATE_2001)],
         chunks=HELLO,
     ),
-    Route("/date-bad", "app sets Date: yesterday", headers=[TEXT, _cl(5), ("Date", "yesterday")], chunks=HELLO),
+    Route(
+        "/date-bad",
+        "app sets Date: yesterday",
+        headers=[TEXT, _cl(5), ("Date", "yesterday")],
+        chunks=HELLO,
+    ),
     Route(
         "/stream-long",
         "streamed in 3 chunks, 13 bytes, Content-Length: 5",
@@ -107,7 +126,9 @@ ROUTES: list[Route] = [
         chunks=[b"one-", b"two-", b"three"],
         streamed=True,
     ),
-    Route("/stream-204", "204 streamed in 3 chunks", 204, chunks=[b"a", b"b", b"c"], streamed=True),
+    Route(
+        "/stream-204", "204 streamed in 3 chunks", 204, chunks=[b"a", b"b", b"c"], streamed=True
+    ),
 ]
 
 ROUTES_BY_PATH: dict[str, Route] = {route.path: route for route in ROUTES}

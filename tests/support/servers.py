@@ -69,12 +69,18 @@ class _OutputPump:
         self._chunks: list[bytes] = []
         self._cond = threading.Condition()
         self._stopping = False
-        self._thread = threading.Thread(target=self._run, name=f"server-output-{pipe}", daemon=True)
+        self._thread = threading.Thread(
+            target=self._run, name=f"server-output-{pipe}", daemon=True
+        )
         self._thread.start()
 
     def _run(self) -> None:
         while True:
-            readable, _, _ = select.select([self._fd], [], [], 0.1)
+            try:
+                readable, _, _ = select.select([self._fd], [], [], 0.1)
+            except (OSError, ValueError):  # the pipe was closed under us
+                readable = []
+                self._stopping = True
             if not readable:
                 if self._stopping:
                     return
@@ -90,16 +96,23 @@ class _OutputPump:
             if not data:
                 return
 
-    def text(self) -> str:
+    def size(self) -> int:
+        with self._cond:
+            return sum(len(chunk) for chunk in self._chunks)
+
+    def text(self, since: int = 0) -> str:
         with self._cond:
             data = b"".join(self._chunks)
-        return data.decode("utf-8", errors="replace")
+        return data[since:].decode("utf-8", errors="replace")
 
-    def wait_for(self, pattern: re.Pattern[str], timeout: float) -> re.Match[str] | None:
+    def wait_for(
+        self, pattern: re.Pattern[str], timeout: float, since: int = 0
+    ) -> re.Match[str] | None:
         deadline = time.monotonic() + timeout
         with self._cond:
             while True:
-                match = pattern.search(b"".join(self._chunks).decode("utf-8", errors="replace"))
+                data = b"".join(self._chunks)[since:]
+                match = pattern.search(data.decode("utf-8", errors="replace"))
                 remaining = deadline - time.monotonic()
                 if match is not None or remaining <= 0 or not self._thread.is_alive():
                     return match
@@ -129,13 +142,18 @@ class Server:
     def address(self) -> tuple[str, int]:
         return (self.host, self.port)
 
-    def logs(self) -> str:
-        """Everything the server wrote to stdout and stderr so far."""
-        return self._output.text()
+    def logs(self, since: int = 0) -> str:
+        """Everything the server wrote to stdout and stderr so far (from mark ``since``)."""
+        return self._output.text(since)
 
-    def wait_for_log(self, text: str, timeout: float = 5.0) -> bool:
-        """Wait until ``text`` appears in :meth:`logs` (servers log asynchronously)."""
-        return self._output.wait_for(re.compile(re.escape(text)), timeout) is not None
+    def log_mark(self) -> int:
+        """A position in the logs, for :meth:`logs` / :meth:`wait_for_log` ``since=``."""
+        return self._output.size()
+
+    def wait_for_log(self, text: str, timeout: float = 5.0, *, since: int = 0) -> bool:
+        """Wait until ``text`` appears in the logs after mark ``since`` (servers log late)."""
+        pattern = re.compile(re.escape(text))
+        return self._output.wait_for(pattern, timeout, since) is not None
 
     def alive(self) -> bool:
         return self.process.poll() is None
@@ -309,6 +327,10 @@ def start(
         if listener is None:
             match = srv._output.wait_for(_READY_LINE, max(0.0, deadline - time.monotonic()))
             if match is None:
+                with contextlib.suppress(subprocess.TimeoutExpired):
+                    proc.wait(1.0)  # output ended: the runner is exiting
+                if proc.returncode is not None:
+                    raise ServerError(f"{server} exited with status {proc.returncode}")
                 raise ServerError(f"{server} did not report its port in time")
             srv.port = int(match.group(2))
         _http_ready(srv, deadline)
