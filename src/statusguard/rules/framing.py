@@ -36,7 +36,8 @@ def _forbidden_fix(head: Head) -> Head:
     if head.status != 205:
         return head
     headers = head.without(b"content-length", b"transfer-encoding")
-    headers.append((b"Content-Length", b"0"))
+    if not head.is_connect_success:  # a 2xx to CONNECT has no framing fields at all
+        headers.append((b"Content-Length", b"0"))
     return head.with_headers(headers)
 
 
