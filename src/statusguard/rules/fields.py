@@ -113,12 +113,13 @@ def _duplicate_fix(head: Head) -> Head:
     if not keep:
         return head
     headers: HeaderList = []
+    kept: set[bytes] = set()  # names whose one value is already in: drop the later lines
     for name, value in head.headers:
         key = name.lower()
         if key in keep:
-            if keep[key] != value:
+            if keep[key] != value or key in kept:
                 continue
-            del keep[key]
+            kept.add(key)
         headers.append((name, value))
     return head.with_headers(headers)
 
