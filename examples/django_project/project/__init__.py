@@ -1,0 +1,1 @@
+"""A small Django project showing statusguard's three modes (see ``settings``)."""

@@ -1,0 +1,17 @@
+"""statusguard for Django: ``StatusGuardMiddleware`` and the ``STATUSGUARD`` setting.
+
+::
+
+    INSTALLED_APPS = [..., "statusguard.contrib.django"]  # the system checks (optional)
+    MIDDLEWARE = ["statusguard.contrib.django.StatusGuardMiddleware", ...]  # first: outermost
+    STATUSGUARD = {"mode": "fix", "rules": {"date-missing": "off"}}
+
+The setting takes the keyword options of ``WSGIStatusGuard`` as keys; without ``mode`` the
+``STATUSGUARD_MODE`` environment variable decides (default ``"warn"``).
+"""
+
+from __future__ import annotations
+
+from .middleware import StatusGuardMiddleware
+
+__all__ = ["StatusGuardMiddleware"]
