@@ -1,0 +1,444 @@
+"""The WSGI middleware: every response goes through the engine before the server sees it.
+
+The guard object holds only its compiled configuration; each response lives in its own
+:class:`_Response`.  A head can be repaired until it is handed to the server's
+``start_response``; afterwards only the content can be discarded or truncated.  In warn and fix
+mode a failure inside statusguard lets the application's own response through unchanged.
+
+PEP 3333 points this module relies on:
+
+* a middleware may delay the server's ``start_response`` until its iterable yields, so the head
+  is held until the first chunk when the content can change what is sent (a list body has a
+  known length, a generator's first chunk says whether there is content at all);
+* each time the application yields, the middleware yields (possibly ``b""``), so no stream is
+  ever buffered and a discarded body still advances the server;
+* the ``close()`` of the application's iterable is called exactly once, by whoever ends up
+  holding it: the server when the iterable is returned unwrapped, :meth:`_Response.close`
+  otherwise, this module itself when it raises before returning anything.
+"""
+
+from __future__ import annotations
+
+import functools
+import os
+import stat
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from typing import TYPE_CHECKING
+
+from .codes import lookup
+from .engine import Config, Engine, ResponseCheck, headers_to_bytes, parse_status
+from .errors import StatusGuardError
+from .model import Head, Rule, Violation
+from .report import Stats
+
+if TYPE_CHECKING:
+    import logging
+
+    from _typeshed import OptExcInfo
+    from _typeshed.wsgi import StartResponse, WSGIApplication, WSGIEnvironment
+
+__all__ = ["WSGIStatusGuard", "server_date_policy"]
+
+WSGIHeaders = list[tuple[str, str]]
+Write = Callable[[bytes], object]
+
+# What each WSGI server does with Date, by the first word of SERVER_SOFTWARE (lower-cased).
+# Each entry was observed on the wire (tests/test_wsgi_wire.py, docs/servers.md).
+_SERVER_DATES: Mapping[str, str] = {
+    # gunicorn's WSGI workers treat Date as hop-by-hop: the app's is dropped, theirs is written.
+    "gunicorn": "replace",
+    # wsgiref (and Django's runserver, built on it) adds Date only when the app sent none.
+    "wsgiserver": "if-absent",
+    # The werkzeug dev server always writes its own Date, before the app's headers.
+    "werkzeug": "always",
+}
+
+
+@functools.lru_cache(maxsize=64)
+def server_date_policy(server_software: str) -> str:
+    """What the server named by ``SERVER_SOFTWARE`` does with ``Date``.
+
+    ``"replace"``, ``"always"`` or ``"if-absent"``.  An unknown server, and a test client that
+    names none (werkzeug's and Flask's set no ``SERVER_SOFTWARE``), get ``"if-absent"``: the
+    guard then never adds a second ``Date`` and never reports a missing one it cannot know
+    about; it still collapses duplicates and replaces a malformed value.
+    """
+    name = server_software.split("/", 1)[0].strip().lower()
+    return _SERVER_DATES.get(name, "if-absent")
+
+
+class WSGIStatusGuard:
+    """Check, repair or reject every response of a WSGI application.
+
+    ``mode`` is ``"strict"``, ``"warn"`` or ``"fix"`` (default: ``STATUSGUARD_MODE`` from the
+    environment, else ``"warn"``); ``rules`` maps rule ids to ``"off"``, ``"warn"``, ``"fix"``
+    or ``"strict"``; ``on_violation`` receives every :class:`~statusguard.Violation`.
+    ``server_date="auto"`` reads ``SERVER_SOFTWARE`` to know whether the server adds ``Date``
+    itself (see ``docs/servers.md``).  Bad options raise
+    :class:`~statusguard.ConfigurationError` here, never while serving.
+    """
+
+    def __init__(
+        self,
+        app: WSGIApplication,
+        *,
+        mode: str | None = None,
+        rules: Mapping[str, str] | None = None,
+        on_violation: Callable[[Violation], None] | None = None,
+        server_date: str = "auto",
+        log_interval: float = 60.0,
+        logger: logging.Logger | str | None = None,
+        extra_rules: Iterable[Rule] = (),
+    ) -> None:
+        self.app = app
+        self.engine = Engine(
+            "wsgi",
+            Config.from_options(
+                mode=mode,
+                rules=rules,
+                on_violation=on_violation,
+                server_date=server_date,
+                log_interval=log_interval,
+                logger=logger,
+                extra_rules=extra_rules,
+            ),
+        )
+
+    def __call__(self, environ: WSGIEnvironment, start_response: StartResponse) -> Iterable[bytes]:
+        return _Response(self.engine, environ, start_response).run(self.app)
+
+    def stats(self) -> Stats:
+        """The exact violation counters since the guard was created."""
+        return self.engine.stats()
+
+    def flush(self) -> None:
+        """Log the aggregated repeat counts now (at shutdown, or from a test)."""
+        self.engine.reporter.flush()
+
+    def __repr__(self) -> str:
+        return f"<WSGIStatusGuard mode={self.engine.mode!r} app={self.app!r}>"
+
+
+class _Response:
+    """One response on its way from the application to the server.
+
+    It is the ``start_response`` and ``write`` the application sees and, when the content has
+    to go through the engine, the iterable the server gets back.
+    """
+
+    __slots__ = (
+        "check",
+        "closed",
+        "engine",
+        "environ",
+        "exhausted",
+        "forwarded",
+        "held",
+        "http_version",
+        "iterator",
+        "method",
+        "result",
+        "route",
+        "sent",
+        "server_date",
+        "server_start_response",
+        "server_write",
+        "skip",
+        "yielded",
+    )
+
+    def __init__(
+        self, engine: Engine, environ: WSGIEnvironment, start_response: StartResponse
+    ) -> None:
+        self.engine = engine
+        self.environ = environ
+        self.server_start_response = start_response
+        self.server_write: Write | None = None
+        self.method = str(environ.get("REQUEST_METHOD") or "GET").upper()
+        protocol = str(environ.get("SERVER_PROTOCOL") or "HTTP/1.1")
+        self.http_version = protocol[5:] if protocol[:5].upper() == "HTTP/" else "1.1"
+        self.route = str(environ.get("SCRIPT_NAME", "")) + str(environ.get("PATH_INFO", ""))
+        policy = engine.config.server_date
+        if policy == "auto":
+            policy = server_date_policy(str(environ.get("SERVER_SOFTWARE", "")))
+        self.server_date = policy
+        self.held: tuple[str, WSGIHeaders] | None = None  # the app's status and headers
+        # The engine's check of the head; None before it is decided, or after an internal
+        # error (fail open: the rest of the response passes untouched).
+        self.check: ResponseCheck | None = None
+        self.forwarded = False  # the server's start_response has the head
+        self.sent = False  # the server has certainly sent the head (content or write())
+        self.yielded = False  # at least one chunk went to the server
+        self.result: Iterable[bytes] = ()
+        self.iterator: Iterator[bytes] | None = None
+        self.exhausted = False
+        self.skip = False  # the content is known and discarded: the app's is not read
+        self.closed = False
+
+    # -- the application's side ----------------------------------------------------------------
+
+    def start_response(
+        self, status: str, headers: WSGIHeaders, exc_info: OptExcInfo | None = None, /
+    ) -> Write:
+        if exc_info is not None:
+            error = exc_info[1]
+            if self.sent and error is not None:
+                # "if exc_info is provided, and the HTTP headers have already been sent,
+                # start_response must raise an error, and should re-raise using the exc_info
+                # tuple" (PEP 3333).
+                raise error.with_traceback(exc_info[2])
+        elif self.held is not None:
+            raise AssertionError(
+                "start_response() was called a second time without exc_info (PEP 3333)"
+            )
+        self.held = (status, headers)
+        if self.forwarded:
+            # The server holds a head it has not sent: it replaces it with the error head.
+            self._commit(self._begin(None, None), exc_info)
+        return self.write
+
+    def write(self, data: bytes) -> None:
+        """The legacy ``write()`` callable: the head must go out now, the data through."""
+        if not self.forwarded:
+            self._require_head("write() was called")
+            self._commit(self._begin(None, True if data else None))
+        out = self._pass(data)
+        assert self.server_write is not None  # set by _commit
+        self.sent = True
+        self.server_write(out)
+
+    # -- the server's side ---------------------------------------------------------------------
+
+    def run(self, app: WSGIApplication) -> Iterable[bytes]:
+        result = app(self.environ, self.start_response)
+        self.result = result
+        try:
+            return self._respond(result)
+        except BaseException:
+            # Nothing was returned, so the server cannot close the app's iterable: do it here.
+            self.close()
+            raise
+
+    def _respond(self, result: Iterable[bytes]) -> Iterable[bytes]:
+        if self.forwarded:  # the application called write(): the head is out
+            return self if self._needs_body() else result
+        if self.held is None:  # start_response will come with the first iteration
+            return self
+        try:
+            length = _known_length(result, self.environ.get("wsgi.file_wrapper"))
+        except Exception as exc:
+            if not self._fail_open(exc):
+                raise
+            self._forward(*self.held)
+            return result
+        check = self._begin(length, None if length is None else length > 0)
+        if check is not None and length is None:
+            try:
+                hold = check.wants_content()
+            except Exception as exc:
+                if not self._fail_open(exc):
+                    raise
+                check, hold = None, False
+            if hold:
+                return self  # the head waits for the first chunk, in __next__
+        self._commit(check)
+        if not self._needs_body():
+            # The fast path, and a file_wrapper keeps the server's sendfile: the app's own
+            # iterable goes back to the server (a repaired head has already been forwarded).
+            return result
+        assert self.check is not None
+        self.skip = self.check.discard and length is not None
+        return self
+
+    def __iter__(self) -> _Response:
+        return self
+
+    def __next__(self) -> bytes:
+        if self.exhausted:
+            raise StopIteration
+        if self.skip:
+            # Known content that is discarded (a 204's list, a HEAD's file) need not be read;
+            # one empty chunk still makes the server send the head (see _end).
+            self.exhausted = self.yielded = True
+            return b""
+        iterator = self.iterator
+        if iterator is None:
+            iterator = self.iterator = iter(self.result)
+        try:
+            chunk = next(iterator)
+        except StopIteration:
+            return self._end()
+        if not self.forwarded:
+            self._require_head("the application yielded content")
+            # An empty chunk is how a streaming app flushes: the head goes out now, and the
+            # engine learns about the content while it streams.
+            self._commit(self._begin(None, True if chunk else None))
+        out = self._pass(chunk)
+        if out:
+            self.sent = True
+        return out
+
+    def _end(self) -> bytes:
+        self.exhausted = True
+        if not self.forwarded:
+            self._require_head("the application returned")
+            self._commit(self._begin(0, False))
+        check = self.check
+        if check is not None:
+            try:
+                check.finish()
+            except Exception as exc:
+                if not self._fail_open(exc):
+                    raise
+            if check.discard and not self.yielded:
+                # wsgiref adds "Content-Length: 0" to a head it sends at the end of an empty
+                # body (a 204, a 304, a HEAD); one empty chunk, from an iterable without
+                # __len__, makes it send the head as it is.
+                self.yielded = True
+                return b""
+        raise StopIteration
+
+    def close(self) -> None:
+        if self.closed:
+            return
+        self.closed = True
+        close = getattr(self.result, "close", None)
+        if close is not None:
+            close()
+
+    # -- the engine ----------------------------------------------------------------------------
+
+    def _begin(self, content_length: int | None, has_content: bool | None) -> ResponseCheck | None:
+        """A check for the held head; ``None`` after an internal error (fail open)."""
+        assert self.held is not None
+        status, headers = self.held
+        try:
+            code, reason = parse_status(status)
+            head = Head(
+                code,
+                headers_to_bytes(headers),
+                self.method,
+                self.http_version,
+                reason,
+                content_length=content_length,
+                has_content=has_content,
+                server_date=self.server_date,
+            )
+            return self.engine.begin(head, self.method, self.route)
+        except Exception as exc:
+            if not self._fail_open(exc):
+                raise
+            return None
+
+    def _commit(self, check: ResponseCheck | None, exc_info: OptExcInfo | None = None) -> None:
+        """Run the head rules and hand the (repaired) head to the server.
+
+        A StatusGuardError (strict) propagates before the server's ``start_response`` is
+        called, so the server answers 500 in place of the broken response.
+        """
+        assert self.held is not None
+        status, headers = self.held
+        if check is not None:
+            try:
+                original = check.head
+                out = check.start()
+                if out is not original:
+                    status, headers = _wsgi_head(out, original, status, headers)
+            except Exception as exc:
+                if not self._fail_open(exc):
+                    raise
+                check = None
+                status, headers = self.held
+        self.check = check
+        self._forward(status, headers, exc_info)
+
+    def _forward(
+        self, status: str, headers: WSGIHeaders, exc_info: OptExcInfo | None = None
+    ) -> None:
+        self.forwarded = True
+        if exc_info is None:
+            self.server_write = self.server_start_response(status, headers)
+        else:
+            self.server_write = self.server_start_response(status, headers, exc_info)
+
+    def _needs_body(self) -> bool:
+        return self.check is not None and self.check.needs_body
+
+    def _pass(self, chunk: bytes) -> bytes:
+        """What of ``chunk`` may be sent."""
+        self.yielded = True
+        check = self.check
+        if check is None or not check.needs_body:
+            return chunk
+        try:
+            return check.body(chunk)
+        except Exception as exc:
+            if not self._fail_open(exc):
+                raise
+            self.check = None
+            return chunk
+
+    def _fail_open(self, exc: Exception) -> bool:
+        """Whether ``exc`` was a failure of statusguard to swallow (logged and counted).
+
+        StatusGuardError is the point of strict rules.  A Warning raised as an exception means
+        warnings were made errors (``-W error``, pytest's ``filterwarnings = error``): the
+        user asked for them to stop the program, so they propagate too.
+        """
+        if isinstance(exc, (StatusGuardError, Warning)) or not self.engine.fail_open:
+            return False
+        self.engine.reporter.internal_error(exc, f"{self.method} {self.route}")
+        return True
+
+    def _require_head(self, what: str) -> None:
+        if self.held is None:
+            raise AssertionError(f"{what} before calling start_response() (PEP 3333)")
+
+
+def _wsgi_head(
+    out: Head, original: Head, status: str, headers: WSGIHeaders
+) -> tuple[str, WSGIHeaders]:
+    """The repaired head as WSGI wants it: a ``"204 No Content"`` string and str pairs."""
+    if out.status != original.status or out.reason != original.reason:
+        phrase = (out.reason or b"").decode("latin-1") or lookup(out.status).phrase or "Unknown"
+        status = f"{out.status} {phrase}"
+    if out.headers is not original.headers:
+        headers = [(n.decode("latin-1"), v.decode("latin-1")) for n, v in out.headers]
+    return status, headers
+
+
+def _known_length(result: Iterable[bytes], file_wrapper: object) -> int | None:
+    """The content length of ``result`` when it can be known without reading it."""
+    if isinstance(result, (list, tuple)):
+        return sum(len(chunk) for chunk in result)
+    if isinstance(file_wrapper, type) and isinstance(result, file_wrapper):
+        return _file_remaining(result)
+    return None
+
+
+def _file_remaining(wrapper: object) -> int | None:
+    """Bytes left in the file of a ``wsgi.file_wrapper`` (wsgiref and gunicorn call it
+    ``filelike``, werkzeug ``file``), when it is a regular file or an in-memory buffer."""
+    filelike = getattr(wrapper, "filelike", None) or getattr(wrapper, "file", None)
+    if filelike is None:
+        return None
+    try:
+        size: int
+        try:
+            info = os.fstat(filelike.fileno())
+        except (AttributeError, OSError, ValueError):  # io.UnsupportedOperation is both
+            getbuffer = getattr(filelike, "getbuffer", None)
+            if getbuffer is None:
+                return None
+            with getbuffer() as view:
+                size = view.nbytes
+        else:
+            if not stat.S_ISREG(info.st_mode):
+                return None
+            size = info.st_size
+        position = filelike.tell()
+    except (AttributeError, OSError, ValueError):
+        return None
+    if not isinstance(position, int):
+        return None
+    return max(size - position, 0)
