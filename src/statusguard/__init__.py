@@ -7,17 +7,20 @@ rule catalogue.
 
 from __future__ import annotations
 
+from .asgi import ASGIStatusGuard
 from .codes import CODES, Registry, StatusCode, lookup
 from .errors import ConfigurationError, StatusGuardError, StatusGuardWarning
 from .model import Action, Head, Mode, Reference, Rule, Severity, Violation
 from .report import Stats
 from .responses import Repaired, check, repair
 from .rules import CATALOGUE, RULES_BY_ID
+from .wsgi import WSGIStatusGuard
 
 __all__ = [
     "CATALOGUE",
     "CODES",
     "RULES_BY_ID",
+    "ASGIStatusGuard",
     "Action",
     "ConfigurationError",
     "Head",
@@ -32,6 +35,7 @@ __all__ = [
     "StatusGuardError",
     "StatusGuardWarning",
     "Violation",
+    "WSGIStatusGuard",
     "check",
     "lookup",
     "repair",

@@ -1,0 +1,389 @@
+"""The ASGI adapter: :class:`ASGIStatusGuard`, a pure ASGI middleware.
+
+Invariants: the middleware object holds immutable configuration only; each HTTP response gets
+its own :class:`_Responder`.  The server always receives a well-ordered sequence (one
+``http.response.start``, then content ending with ``more_body=False``, then the trailers it was
+promised), and the head is changed only before it is forwarded; afterwards content can only be
+discarded or truncated.  In warn and fix mode a failure inside statusguard lets the original
+messages through.
+
+How messages are translated:
+
+* ``websocket`` and ``lifespan`` scopes (and any other non-HTTP scope) go straight to the app.
+* ``http.response.start`` is held until the first content message when the engine wants to see
+  the content (``ResponseCheck.wants_content``): a single ``more_body=False`` message makes the
+  length known, so a correct ``Content-Length`` goes out; an empty first message with
+  ``more_body=True`` carries nothing and the head stays held.  Otherwise the start is checked
+  and forwarded at once, and the content passes untouched (the fast path).
+* Streams stay streams: each chunk is checked and forwarded (or truncated, or discarded) as it
+  comes; nothing is buffered.  When content is discarded the server still gets a final empty
+  ``http.response.body``; a discarded response also loses its ``trailers`` (a 204, 304 or HEAD
+  response has neither content nor trailers, RFC 9110 §6.5, §15.3.5) and the app's
+  ``http.response.trailers`` messages are swallowed.
+* ``http.response.pathsend`` / ``http.response.zerocopysend`` are measured from the file
+  (``os.stat``/``count``), never read; they pass unchanged unless the content must be discarded,
+  in which case a final empty ``http.response.body`` goes in their place.
+* Strict mode raises :class:`~statusguard.StatusGuardError` from ``send`` before the start reaches
+  the server (the server answers 500).  An exception from the app passes through unchanged; a
+  start still held then is not sent, so the server answers 500 as if the app had failed before
+  starting, instead of a half-sent response.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+from collections.abc import Callable, Iterable, Mapping
+from typing import Final, cast
+
+from ._asgi_types import (
+    AnyASGIApp,
+    HTTPResponseBodyEvent,
+    HTTPResponsePathsendEvent,
+    HTTPResponseStartEvent,
+    HTTPResponseTrailersEvent,
+    HTTPResponseZerocopysendEvent,
+    HTTPScope,
+    Message,
+    Receive,
+    Scope,
+    Send,
+    as_message,
+)
+from .engine import Config, Engine, ResponseCheck
+from .errors import StatusGuardError, StatusGuardWarning
+from .model import Head, Mode, Rule, Violation
+from .report import Stats
+
+__all__ = ["ASGIStatusGuard"]
+
+START: Final = "http.response.start"
+BODY: Final = "http.response.body"
+TRAILERS: Final = "http.response.trailers"
+PATHSEND: Final = "http.response.pathsend"
+ZEROCOPYSEND: Final = "http.response.zerocopysend"
+_FILE_BODIES: Final = frozenset({PATHSEND, ZEROCOPYSEND})
+
+# Where one response is; every message is handled according to it.
+_IDLE: Final = 0  # no start yet
+_HOLDING: Final = 1  # the start is held until the content is known
+_STREAMING: Final = 2  # the head went out; content goes through the engine
+_TRAILERS: Final = 3  # the content was discarded, and so are the trailers announced for it
+_PASS: Final = 4  # nothing left to check: every message goes to the server untouched
+
+
+class ASGIStatusGuard:
+    """Check every HTTP response of ``app`` against the rules of its status code.
+
+    ``app.add_middleware(ASGIStatusGuard, mode="fix")`` (FastAPI, Starlette) or
+    ``ASGIStatusGuard(app, mode="warn")`` (any ASGI 3 app, Django's ``get_asgi_application()``).
+    The keyword options are the WSGI guard's; see :class:`statusguard.engine.Config`.
+
+    ``server_date="auto"`` means ``"always"`` here: an ASGI scope does not name its server, and
+    uvicorn and hypercorn always add their own ``Date``, so an application's ``Date`` would be a
+    second one (fix mode removes it).  Behind a server that adds ``Date`` only when the app sent
+    none (gunicorn's ASGI worker, granian), pass ``server_date="if-absent"``.
+    """
+
+    __slots__ = ("app", "engine", "server_date")
+
+    def __init__(
+        self,
+        app: AnyASGIApp,
+        *,
+        mode: str | None = None,
+        rules: Mapping[str, str] | None = None,
+        on_violation: Callable[[Violation], None] | None = None,
+        server_date: str = "auto",
+        log_interval: float = 60.0,
+        logger: logging.Logger | str | None = None,
+        extra_rules: Iterable[Rule] = (),
+    ) -> None:
+        config = Config.from_options(
+            mode=mode,
+            rules=rules,
+            on_violation=on_violation,
+            server_date=server_date,
+            log_interval=log_interval,
+            logger=logger,
+            extra_rules=extra_rules,
+        )
+        self.app = app
+        self.engine = Engine("asgi", config)
+        self.server_date = "always" if config.server_date == "auto" else config.server_date
+
+    def stats(self) -> Stats:
+        """Exact counts of the violations seen so far, and of internal errors."""
+        return self.engine.stats()
+
+    def flush(self) -> None:
+        """Log the aggregated repeat counts now (at shutdown, or from a test)."""
+        self.engine.reporter.flush()
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        responder = _Responder(self.engine, self.server_date, cast(HTTPScope, scope), send)
+        await self.app(scope, receive, responder.send)
+        await responder.close()
+
+
+class _Responder:
+    """The state of one HTTP response on its way from the application to the server."""
+
+    __slots__ = (
+        "_check",
+        "_drop_trailers",
+        "_engine",
+        "_held",
+        "_method",
+        "_scope",
+        "_send",
+        "_server_date",
+        "_state",
+        "_trailers",
+    )
+
+    def __init__(self, engine: Engine, server_date: str, scope: HTTPScope, send: Send) -> None:
+        self._engine = engine
+        self._server_date = server_date
+        self._scope = scope
+        self._send = send
+        self._method = scope.get("method", "GET")
+        self._state: int = _IDLE
+        self._check: ResponseCheck | None = None
+        self._held: Message | None = None
+        self._trailers = False
+        self._drop_trailers = False
+
+    async def send(self, message: Message) -> None:
+        state = self._state
+        if state == _PASS:
+            await self._send(message)
+            return
+        held = self._held
+        try:
+            out = self._translate(message)
+        except (StatusGuardError, StatusGuardWarning):
+            # Deliberate (strict mode, or -W error::StatusGuardWarning): nothing of this call
+            # reached the server.  Before the head went out the app may send another start.
+            if state in (_IDLE, _HOLDING):
+                self._state, self._held, self._check = _IDLE, None, None
+            else:
+                self._state = _PASS
+            raise
+        except Exception as exc:
+            if not self._engine.fail_open:
+                raise
+            # Nothing of this call was sent: the start held on entry, if any, still has to go.
+            out = self._fail_open(exc, message, held if state == _HOLDING else None)
+        # Only the engine's work is guarded above: what the server's send raises (a client
+        # that went away) is the server's business and propagates as it would without us.
+        for item in out:
+            await self._send(item)
+
+    async def close(self) -> None:
+        """The app returned.  A start still held goes out as the app sent it: the response
+        never ended, which the server reports as it would without the middleware."""
+        held, self._held = self._held, None
+        if held is not None:
+            self._state = _PASS
+            await self._send(held)
+
+    # -- translation (no I/O: returns the messages to send) ------------------------------------
+
+    def _translate(self, message: Message) -> tuple[Message, ...]:
+        kind = message.get("type")
+        state = self._state
+        if state == _STREAMING:
+            if kind == BODY:
+                return self._body(message)
+            if kind in _FILE_BODIES:
+                return self._file(message)
+        elif state == _IDLE:
+            if kind == START:
+                return self._start(message)
+        elif state == _HOLDING:
+            if kind == BODY:
+                return self._first_body(message)
+            if kind in _FILE_BODIES:
+                return self._first_file(message)
+        elif kind == TRAILERS:  # _TRAILERS
+            if not cast(HTTPResponseTrailersEvent, message).get("more_trailers", False):
+                self._state = _PASS
+            return ()
+        # Anything else (a debug, push or early-hint message, or a protocol error the server
+        # will report) is not ours to judge and goes through in order.
+        return (message,)
+
+    def _start(self, message: Message) -> tuple[Message, ...]:
+        start = cast(HTTPResponseStartEvent, message)
+        scope = self._scope
+        status = start["status"]
+        head = Head(
+            # The ASGI spec's status is an int (an IntEnum such as HTTPStatus is one); anything
+            # else ("200", 200.0, None) is reported as status-code-invalid and goes to the
+            # server as the app sent it (docs/hostile-input.md).
+            status if type(status) is int else _status_code(status),
+            [(bytes(name), bytes(value)) for name, value in start.get("headers", ())],
+            self._method,
+            scope.get("http_version", "1.1"),
+            None,
+            server_date=self._server_date,
+        )
+        check = self._engine.begin(head, self._method, _route_label(scope))
+        self._check = check
+        self._trailers = bool(start.get("trailers", False))
+        if check.wants_content():
+            self._held = message
+            self._state = _HOLDING
+            return ()
+        return (self._release(message, check),)
+
+    def _release(self, start: Message, check: ResponseCheck) -> Message:
+        """Run the head rules (may raise in strict mode); the start message to forward."""
+        original = check.head
+        head = check.start()
+        if (
+            head.status == 304
+            and b"content-length" in head.fields
+            and self._engine.plan(304).content_forbidden is Mode.FIX
+        ):
+            # Compatibility, not a violation: RFC 9110 §8.6 allows Content-Length on a 304, but
+            # uvicorn-httptools frames the 304 by it, waits for that many bytes and drops the
+            # connection when the (correctly) empty content ends.  Nothing is lost: caches never
+            # update a stored Content-Length from a 304 (RFC 9111 §3.2).
+            head = head.with_headers(head.without(b"content-length"))
+        self._drop_trailers = check.discard and self._trailers
+        self._state = _STREAMING if check.needs_body else _PASS
+        if head is original and not self._drop_trailers:
+            return start
+        out = dict(start)
+        if head.status != original.status:  # else keep the app's own object (an IntEnum...)
+            out["status"] = head.status
+        # ASGI response header names are lower-case (HTTP/2 servers refuse others); the engine
+        # writes the fields it adds in their usual case ("Content-Length").
+        out["headers"] = [(name.lower(), value) for name, value in head.headers]
+        if self._drop_trailers:
+            out.pop("trailers", None)
+        return out
+
+    def _release_held(self, check: ResponseCheck) -> Message:
+        held, self._held = self._held, None
+        assert held is not None  # _HOLDING implies a held start (internal invariant)
+        return self._release(held, check)
+
+    # -- content ---------------------------------------------------------------------------------
+
+    def _first_body(self, message: Message) -> tuple[Message, ...]:
+        event = cast(HTTPResponseBodyEvent, message)
+        body = event.get("body", b"")
+        more = bool(event.get("more_body", False))
+        if more and not body:
+            return ()  # an empty chunk says nothing: keep the head back until one does
+        check = self._checking()
+        check.head.has_content = bool(body)
+        check.head.content_length = None if more else len(body)
+        return (self._release_held(check), *self._body(message))
+
+    def _body(self, message: Message) -> tuple[Message, ...]:
+        event = cast(HTTPResponseBodyEvent, message)
+        body = event.get("body", b"")
+        more = bool(event.get("more_body", False))
+        check = self._checking()
+        out = check.body(body) if body and check.needs_body else body
+        if check.discard:
+            out = b""
+        if more:
+            if not out:
+                # The app's own empty chunk goes on as it came; one emptied here is dropped.
+                return (message,) if not body and not check.discard else ()
+            if len(out) == len(body):
+                return (message,)
+            return (as_message(HTTPResponseBodyEvent(type=BODY, body=out, more_body=True)),)
+        check.finish()
+        self._state = _TRAILERS if self._drop_trailers else _PASS
+        if len(out) == len(body):
+            return (message,)
+        return (as_message(HTTPResponseBodyEvent(type=BODY, body=out, more_body=False)),)
+
+    def _first_file(self, message: Message) -> tuple[Message, ...]:
+        more = _file_more(message)
+        size = _file_size(message)
+        check = self._checking()
+        if size is None:
+            check.head.has_content = True  # a file was sent; only its size is unknown
+        else:
+            check.head.has_content = True if size else (None if more else False)
+        check.head.content_length = None if more else size
+        return (self._release_held(check), *self._file(message))
+
+    def _file(self, message: Message) -> tuple[Message, ...]:
+        more = _file_more(message)
+        if not self._checking().discard:
+            # The engine never sees a file's bytes: its length was settled while the head was
+            # held, and the rest of the response goes through as the app sent it.
+            self._state = _PASS
+            return (message,)
+        if more:
+            return ()
+        self._state = _TRAILERS if self._drop_trailers else _PASS
+        return (as_message(HTTPResponseBodyEvent(type=BODY, body=b"", more_body=False)),)
+
+    # -- failure ---------------------------------------------------------------------------------
+
+    def _fail_open(
+        self, exc: Exception, message: Message, held: Message | None
+    ) -> tuple[Message, ...]:
+        """Log and count ``exc``; from now on the app's messages go through unchanged."""
+        path = self._scope.get("path", "")
+        self._engine.reporter.internal_error(exc, f"{self._method} {path}")
+        self._held = None
+        self._state = _PASS
+        return (message,) if held is None else (held, message)
+
+    def _checking(self) -> ResponseCheck:
+        check = self._check
+        assert check is not None  # set by _start before any content state (internal invariant)
+        return check
+
+
+def _route_label(scope: HTTPScope) -> str:
+    """The route template when the framework put the matched route in the scope (Starlette,
+    FastAPI), else the path: labels of the aggregated logs stay few."""
+    template = getattr(scope.get("route"), "path", None)
+    if isinstance(template, str) and template:
+        return scope.get("root_path", "") + template
+    return scope.get("path", "")
+
+
+def _status_code(status: object) -> int:
+    """The code of a status that is not a plain ``int``: an ``int`` subclass other than
+    ``bool`` counts as its value, anything else as 0 (the invalid-status plan)."""
+    if isinstance(status, int) and not isinstance(status, bool):
+        return int(status)
+    return 0
+
+
+def _file_more(message: Message) -> bool:
+    return message.get("type") == ZEROCOPYSEND and bool(message.get("more_body", False))
+
+
+def _file_size(message: Message) -> int | None:
+    """How many content bytes a file message sends, or ``None`` when that cannot be told."""
+    try:
+        if message.get("type") == PATHSEND:
+            return os.stat(cast(HTTPResponsePathsendEvent, message)["path"]).st_size
+        event = cast(HTTPResponseZerocopysendEvent, message)
+        count = event.get("count")
+        if count is not None:
+            return max(int(count), 0)
+        file = event["file"]
+        fd = file if isinstance(file, int) else file.fileno()
+        offset = event.get("offset")
+        if offset is None:
+            offset = os.lseek(fd, 0, os.SEEK_CUR)
+        return max(os.fstat(fd).st_size - offset, 0)
+    except (OSError, TypeError, ValueError, KeyError, AttributeError):
+        return None
