@@ -50,7 +50,7 @@ from ._asgi_types import (
     Send,
     as_message,
 )
-from .engine import Config, Engine, ResponseCheck
+from .engine import Config, Engine, ResponseCheck, Verdict
 from .errors import StatusGuardError, StatusGuardWarning
 from .model import Head, Mode, Rule, Violation
 from .report import Stats
@@ -126,7 +126,8 @@ class ASGIStatusGuard:
             return
         responder = _Responder(self.engine, self.server_date, cast(HTTPScope, scope), send)
         await self.app(scope, receive, responder.send)
-        await responder.close()
+        if responder._held is not None:
+            await responder.close()
 
 
 class _Responder:
@@ -141,8 +142,10 @@ class _Responder:
         "_scope",
         "_send",
         "_server_date",
+        "_start_message",
         "_state",
         "_trailers",
+        "_verdict",
     )
 
     def __init__(self, engine: Engine, server_date: str, scope: HTTPScope, send: Send) -> None:
@@ -156,6 +159,9 @@ class _Responder:
         self._held: Message | None = None
         self._trailers = False
         self._drop_trailers = False
+        # What Engine.screen said of the start; a start it holds has no check (yet).
+        self._verdict: Verdict | None = None
+        self._start_message: Message | None = None
 
     async def send(self, message: Message) -> None:
         state = self._state
@@ -218,21 +224,33 @@ class _Responder:
         return (message,)
 
     def _start(self, message: Message) -> tuple[Message, ...]:
+        # (The message is read as a Message, not cast to its TypedDict: a cast is a call.)
+        status = message["status"]
+        headers = message.get("headers", ())
+        verdict = None
+        if type(status) is int and isinstance(headers, (list, tuple)):
+            self._start_message = message
+            verdict = self._engine.screen(
+                status,
+                (self._method, self._scope.get("http_version", "1.1"), self._server_date),
+                headers,
+                self._describe,
+            )
+            self._verdict = verdict
+            if verdict is not None:
+                if verdict.holds:
+                    # The engine wants the content before the head goes out: held, without a
+                    # check, until the first content says whether the fast path holds.
+                    self._held = message
+                    self._state = _HOLDING
+                    return ()
+                if verdict.quiet(headers, None, None):
+                    self._state = _PASS  # the fast path: nothing left to check
+                    return (message,)
         start = cast(HTTPResponseStartEvent, message)
-        scope = self._scope
-        status = start["status"]
-        head = Head(
-            # The ASGI spec's status is an int (an IntEnum such as HTTPStatus is one); anything
-            # else ("200", 200.0, None) is reported as status-code-invalid and goes to the
-            # server as the app sent it (docs/hostile-input.md).
-            status if type(status) is int else _status_code(status),
-            [(bytes(name), bytes(value)) for name, value in start.get("headers", ())],
-            self._method,
-            scope.get("http_version", "1.1"),
-            None,
-            server_date=self._server_date,
+        check = self._engine.begin(
+            self._head(start), self._method, _route_label(self._scope), screened=bool(verdict)
         )
-        check = self._engine.begin(head, self._method, _route_label(scope))
         self._check = check
         self._trailers = bool(start.get("trailers", False))
         if check.wants_content():
@@ -240,6 +258,25 @@ class _Responder:
             self._state = _HOLDING
             return ()
         return (self._release(message, check),)
+
+    def _describe(self) -> Head:
+        assert self._start_message is not None  # set before Engine.screen calls this
+        return self._head(cast(HTTPResponseStartEvent, self._start_message))
+
+    def _head(self, start: HTTPResponseStartEvent) -> Head:
+        """The head of ``start`` as the engine checks it."""
+        status = start["status"]
+        return Head(
+            # The ASGI spec's status is an int (an IntEnum such as HTTPStatus is one); anything
+            # else ("200", 200.0, None) is reported as status-code-invalid and goes to the
+            # server as the app sent it (docs/hostile-input.md).
+            status if type(status) is int else _status_code(status),
+            [(bytes(name), bytes(value)) for name, value in start.get("headers", ())],
+            self._method,
+            self._scope.get("http_version", "1.1"),
+            None,
+            server_date=self._server_date,
+        )
 
     def _release(self, start: Message, check: ResponseCheck) -> Message:
         """Run the head rules (may raise in strict mode); the start message to forward."""
@@ -277,15 +314,30 @@ class _Responder:
     # -- content ---------------------------------------------------------------------------------
 
     def _first_body(self, message: Message) -> tuple[Message, ...]:
-        event = cast(HTTPResponseBodyEvent, message)
-        body = event.get("body", b"")
-        more = bool(event.get("more_body", False))
+        body = message.get("body", b"")
+        more = bool(message.get("more_body", False))
         if more and not body:
             return ()  # an empty chunk says nothing: keep the head back until one does
+        has_content = bool(body)
+        content_length = None if more else len(body)
+        if self._check is None:  # held by the screen's verdict
+            held = self._held
+            assert held is not None and self._verdict is not None  # internal invariant
+            if self._verdict.quiet(held["headers"], content_length, has_content):
+                self._held = None
+                self._state = _PASS  # the fast path: the head as it came, then the content
+                return (held, message)
+            self._check = self._screened_check(held)
         check = self._checking()
-        check.head.has_content = bool(body)
-        check.head.content_length = None if more else len(body)
+        check.head.has_content = has_content
+        check.head.content_length = content_length
         return (self._release_held(check), *self._body(message))
+
+    def _screened_check(self, start: Message) -> ResponseCheck:
+        """The full path for a start the screen passed: the body rules are left to run."""
+        self._trailers = bool(start.get("trailers", False))
+        head = self._head(cast(HTTPResponseStartEvent, start))
+        return self._engine.begin(head, self._method, _route_label(self._scope), screened=True)
 
     def _body(self, message: Message) -> tuple[Message, ...]:
         event = cast(HTTPResponseBodyEvent, message)
@@ -311,6 +363,9 @@ class _Responder:
     def _first_file(self, message: Message) -> tuple[Message, ...]:
         more = _file_more(message)
         size = _file_size(message)
+        if self._check is None:  # held by the screen's verdict
+            assert self._held is not None  # internal invariant
+            self._check = self._screened_check(self._held)
         check = self._checking()
         if size is None:
             check.head.has_content = True  # a file was sent; only its size is unknown

@@ -10,11 +10,12 @@ from __future__ import annotations
 import logging
 import os
 import weakref
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Hashable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
+from typing import Any, Final
 
 from .errors import ConfigurationError, StatusGuardError
-from .model import Action, Head, HeaderList, Mode, Rule, Severity, Violation
+from .model import SHAPE_ONLY, Action, Head, HeaderList, Mode, Rule, Severity, Violation
 from .report import Reporter, Stats
 from .rules import CATALOGUE
 from .rules.fields import CONTENT_TYPE_MISSING
@@ -31,6 +32,7 @@ __all__ = [
     "Config",
     "Engine",
     "ResponseCheck",
+    "Verdict",
     "force",
     "parse_status",
 ]
@@ -161,7 +163,11 @@ class Config:
 
 @dataclass(frozen=True, slots=True)
 class Plan:
-    """What to do for one status: the head rules with their modes, and the body rules' modes."""
+    """What to do for one status: the head rules with their modes, and the body rules' modes.
+
+    The last fields serve :meth:`Engine.screen`: the head rules split by what they read
+    (``Rule.reads``), whether all of them say, and what the screen has learnt so far.
+    """
 
     head: tuple[tuple[Rule, Mode], ...]
     content_forbidden: Mode
@@ -169,15 +175,184 @@ class Plan:
     length_mismatch: Mode
     type_missing: Mode
     extra_body: tuple[tuple[Rule, Mode], ...]
+    screened: bool = False
+    shape_rules: tuple[Rule, ...] = ()
+    line_rules: tuple[Rule, ...] = ()
+    field_rules: Mapping[bytes, tuple[Rule, ...]] = field(default_factory=dict)
+    shapes: dict[Hashable, Verdict | None] = field(default_factory=dict)
+    lines: set[Hashable] = field(default_factory=set)
 
 
-def parse_status(status: int | str | bytes) -> tuple[int, bytes | None]:
-    """``200`` or ``"200 OK"`` → ``(200, b"OK")``; anything unparsable gives status 0."""
+# Bounds of the screen's memos: header lines and shapes per plan, whole heads per engine.  A
+# full memo is emptied and fills again with what is current (a stream of unique values, such
+# as request ids, cannot crowd out the lines and heads that repeat for good).
+_MAX_LINES = 4096
+_MAX_SHAPES = 512
+_MAX_HEADS = 1024
+_MAX_STATUS_KEYS = 256
+# Memory is bounded by size too: a header line longer than this (a name in a shape, a status
+# line) is never remembered, and a head holding one is checked by its lines every time.
+_MAX_LINE = 512
+
+
+def _remember(memo: dict[Hashable, Any], key: Hashable, value: Any, bound: int) -> None:
+    if len(memo) >= bound:
+        memo.clear()
+    memo[key] = value
+
+
+QUIET_ALWAYS = -1
+QUIET_ASK = -2
+
+
+class Verdict:
+    """What :meth:`Engine.screen` knows about heads like one it has learnt: they pass every head
+    rule as they are.  :meth:`quiet` says whether the body rules have nothing to do either.
+
+    ``holds`` is :meth:`ResponseCheck.wants_content` for these heads; ``length_at`` is the index
+    of the one Content-Length line the length rule compares with known content (``declared`` its
+    value when the verdict belongs to one exact head, else -1); ``empty_only``: quiet only when
+    there is no content (a content rule in warn or strict mode); ``slow``: the body rules need
+    the full path whatever the content.
+
+    ``quiet_length`` answers :meth:`quiet` without a call where an adapter knows the content
+    length before the head goes out (a WSGI list): ``QUIET_ALWAYS``, quiet whatever the content;
+    ``n >= 0``, quiet exactly when the content is ``n`` bytes long (``has_content`` being
+    ``n > 0``); ``QUIET_ASK``, call :meth:`quiet`.
+    """
+
+    __slots__ = (
+        "declared",
+        "empty_only",
+        "holds",
+        "length_at",
+        "needs_empty",
+        "quiet_length",
+        "slow",
+        "template",
+        "type_needed",
+    )
+
+    def __init__(
+        self,
+        template: Head,
+        *,
+        holds: bool,
+        slow: bool = False,
+        empty_only: bool = False,
+        length_at: int = -1,
+        type_needed: bool = False,
+        declared: int = -1,
+    ) -> None:
+        self.template = template  # status, method, version, reason, server_date of these heads
+        self.holds = holds
+        self.slow = slow
+        self.empty_only = empty_only
+        self.length_at = length_at
+        self.type_needed = type_needed
+        self.declared = declared
+        self.needs_empty = slow or empty_only or type_needed  # quiet only without content
+        if slow or (self.needs_empty and length_at >= 0):
+            self.quiet_length = QUIET_ASK
+        elif self.needs_empty:
+            self.quiet_length = 0
+        elif length_at >= 0:
+            self.quiet_length = declared if declared >= 0 else QUIET_ASK
+        else:
+            self.quiet_length = QUIET_ALWAYS
+
+    def exact(self, headers: Sequence[Sequence[Any]]) -> Verdict:
+        """This verdict for one exact header list: the Content-Length value parsed once."""
+        declared = -1
+        if self.length_at >= 0:
+            declared = _plain_int(headers[self.length_at][1])
+            if declared < 0:
+                return self
+        return Verdict(
+            self.template,
+            holds=self.holds,
+            slow=self.slow,
+            empty_only=self.empty_only,
+            length_at=self.length_at,
+            type_needed=self.type_needed,
+            declared=declared,
+        )
+
+    def quiet(
+        self,
+        headers: Sequence[Sequence[Any]],
+        content_length: int | None,
+        has_content: bool | None,
+    ) -> bool:
+        """Whether the body rules leave this response alone, given what is known of its content
+        (the values :class:`Head` would carry): then nothing of it needs the engine."""
+        if self.needs_empty and (self.slow or has_content is not False):
+            return False
+        at = self.length_at
+        if at >= 0:
+            if content_length is None:
+                return False  # a stream with a Content-Length: the engine counts its bytes
+            declared = self.declared
+            if declared < 0:
+                declared = _plain_int(headers[at][1])
+            return declared == content_length
+        return True
+
+
+def _plain_int(value: object) -> int:
+    """A Content-Length value of plain ASCII digits as an int, anything else -1 (so is a numeral
+    longer than 18 digits: int() refuses more than 4300, and the full path judges them)."""
+    if isinstance(value, (str, bytes)) and value.isdigit() and value.isascii():
+        return int(value) if len(value) <= 18 else -1
+    return -1
+
+
+def _by_field(rules: Iterable[Rule]) -> dict[bytes, tuple[Rule, ...]]:
+    """The rules that read values, by the field they read (``b"*"``: every field)."""
+    found: dict[bytes, tuple[Rule, ...]] = {}
+    for rule in rules:
+        for name in rule.reads or ():
+            found[name] = (*found.get(name, ()), rule)
+    return found
+
+
+_UNSEEN: Final[Verdict] = object.__new__(Verdict)  # a shape the screen has not met yet
+_UNSEEN_PLAN: Final[Plan] = object.__new__(Plan)  # a status line it has not met yet
+
+
+def _lines_pass(plan: Plan, verdict: Verdict, headers: Sequence[Sequence[Any]]) -> bool:
+    """Whether the lines of ``headers`` not seen before pass the rules that read values; those
+    that do are remembered.  (Such a rule passes a head of an accepted shape exactly when each
+    of its lines passes, so the new lines are checked together, in a head of their own.)"""
+    lines = plan.lines
+    novel = [line for line in headers if line not in lines]
+    sub = verdict.template.with_headers(headers_to_bytes(novel))  # type: ignore[arg-type]
+    field_rules = plan.field_rules
+    rules = [*field_rules.get(b"*", ())]  # only the rules that read one of these fields
+    for name in sub.fields:
+        rules += field_rules.get(name, ())
+    for rule in rules:
+        if rule.check(sub) is not None:
+            return False
+    if len(lines) + len(novel) > _MAX_LINES:
+        lines.clear()
+    lines.update(line for line in novel if len(line[0]) + len(line[1]) <= _MAX_LINE)
+    return True
+
+
+def parse_status(status: object) -> tuple[int, bytes | None]:
+    """``200`` or ``"200 OK"`` → ``(200, b"OK")``; anything unparsable (whatever an app passed
+    as its status: ``None``, a float...) gives status 0."""
     if isinstance(status, bool):
         return 0, None
     if isinstance(status, int):
         return status, None
-    raw = status.encode("latin-1", "replace") if isinstance(status, str) else bytes(status)
+    if isinstance(status, str):
+        raw = status.encode("latin-1", "replace")
+    elif isinstance(status, (bytes, bytearray)):
+        raw = bytes(status)
+    else:  # None, a float...: an application's bug, reported by status-code-invalid
+        return 0, None
     code, _, reason = raw.partition(b" ")
     if len(code) == 3 and code.isdigit():
         return int(code), reason
@@ -217,6 +392,9 @@ class Engine:
         self._modes = {rule.id: self._mode_of(rule) for rule in self._catalogue}
         self._plans = {status: self._compile(status) for status in range(100, 600)}
         self._plans[0] = self._compile(0)
+        # What Engine.screen learnt belongs to the old plans: it goes with them.
+        self._screen_plans: dict[Hashable, Plan | None] = {}
+        self._heads: dict[Hashable, Verdict] = {}  # whole heads that passed, any status
 
     def _mode_of(self, rule: Rule) -> Mode:
         override = _forced_rules.get(rule.id) or self.config.rules.get(rule.id)
@@ -240,6 +418,10 @@ class Engine:
                 continue
             (extra_body if rule.phase == "body" else head).append((rule, mode))
         return Plan(
+            screened=not extra_body and all(rule.reads is not None for rule, _ in head),
+            shape_rules=tuple(rule for rule, _ in head if rule.reads == SHAPE_ONLY),
+            line_rules=tuple(rule for rule, _ in head if rule.reads),
+            field_rules=_by_field(rule for rule, _ in head if rule.reads),
             head=tuple(head),
             content_forbidden=(
                 self._modes.get(CONTENT_FORBIDDEN.id, Mode.OFF)
@@ -258,9 +440,131 @@ class Engine:
             plan = self._plans[0]
         return plan
 
-    def begin(self, head: Head, method: str = "", route: str = "") -> ResponseCheck:
-        """Start checking one response; ``method``/``route`` label the reports."""
-        return ResponseCheck(self, head, method or head.method, route)
+    def begin(
+        self, head: Head, method: str = "", route: str = "", *, screened: bool = False
+    ) -> ResponseCheck:
+        """Start checking one response; ``method``/``route`` label the reports.  ``screened``:
+        :meth:`screen` passed this head, so its head rules need not run again."""
+        return ResponseCheck(self, head, method or head.method, route, screened)
+
+    # -- the screen: verdicts remembered instead of rules run on every response ----------------
+
+    def screen(
+        self,
+        status: int | str | bytes,
+        context: Hashable,
+        headers: Sequence[Sequence[Any]],
+        describe: Callable[[], Head],
+    ) -> Verdict | None:
+        """A :class:`Verdict` when this head passes every head rule as it is; ``None`` when it
+        does not, or when only the full path (``begin``/``start``) can tell.
+
+        ``status`` (an int or a WSGI status line), ``context`` (whatever the adapter derives the
+        head's method, HTTP version and ``server_date`` from) and the header lines (pairs of
+        ``str`` or ``bytes``) are what is remembered; ``describe()`` must build from them the
+        :class:`Head` the full path would check, line for line, and is called only for a shape
+        not seen before.  The rules' ``reads`` make this exact: a shape that failed a rule
+        reading the shape only fails for good; a shape that passed needs only its lines not
+        seen before checked, by the rules that read values.  Whole heads seen before cost one
+        dict lookup.  The memos are bounded and emptied by :meth:`recompile`.
+        """
+        try:
+            key = (status, context, *headers)
+            verdict = self._heads.get(key)
+        except TypeError:  # unhashable lines (lists, bytearrays): the full path handles them
+            return None
+        if verdict is not None:
+            return verdict
+        try:
+            plan = self._screen_plans.get(status, _UNSEEN_PLAN)
+            if plan is _UNSEEN_PLAN:
+                plan = self._screen_plan(status)
+            if plan is None:
+                return None
+            shape_key = (status, context, *[line[0] for line in headers])
+            known = plan.shapes.get(shape_key, _UNSEEN)
+            if known is _UNSEEN:
+                return self._learn(plan, key, shape_key, headers, describe)
+            if known is None:
+                return None
+            if plan.lines.issuperset(headers):
+                # Lines seen before: this head will likely come again.
+                _remember(self._heads, key, known.exact(headers), _MAX_HEADS)
+            elif not _lines_pass(plan, known, headers):
+                return None
+            return known
+        except Exception:
+            # Unhashable lines (lists, bytearrays) or a rule failing on a value: the full path
+            # decides, and reports what it has to.
+            return None
+
+    def _screen_plan(self, status: object) -> Plan | None:
+        if not isinstance(status, (int, str, bytes)):
+            return None  # not a status at all: the full path reports it
+        code = status if isinstance(status, int) else parse_status(status)[0]
+        plan = self._plans.get(code)
+        if plan is not None and not plan.screened:
+            plan = None
+        if isinstance(status, int) or len(status) <= _MAX_LINE:
+            _remember(self._screen_plans, status, plan, _MAX_STATUS_KEYS)
+        return plan
+
+    def _learn(
+        self,
+        plan: Plan,
+        key: Hashable,
+        shape_key: Hashable,
+        headers: Sequence[Sequence[Any]],
+        describe: Callable[[], Head],
+    ) -> Verdict | None:
+        head = describe()
+        small = [len(line[0]) + len(line[1]) <= _MAX_LINE for line in headers]
+        shape_small = all(len(line[0]) <= _MAX_LINE for line in headers)
+        for rule in plan.shape_rules:
+            if rule.check(head) is not None:
+                if shape_small:  # this shape fails whatever the values
+                    _remember(plan.shapes, shape_key, None, _MAX_SHAPES)
+                return None
+        for rule in plan.line_rules:
+            if rule.check(head) is not None:
+                return None  # these values fail; others of the same shape may pass
+        verdict = self._verdict(plan, head)
+        if shape_small:
+            _remember(plan.shapes, shape_key, verdict, _MAX_SHAPES)
+        if len(plan.lines) + len(headers) > _MAX_LINES:
+            plan.lines.clear()
+        plan.lines.update(line for line, ok in zip(headers, small, strict=True) if ok)
+        if all(small):
+            _remember(self._heads, key, verdict.exact(headers), _MAX_HEADS)
+        return verdict
+
+    def _verdict(self, plan: Plan, head: Head) -> Verdict:
+        """What the body rules need for heads of this shape: ``ResponseCheck.start`` in
+        advance, for a head that its head rules leave unchanged."""
+        holds = ResponseCheck(self, head, head.method, "", True).wants_content()
+        method = head.method
+        no_content = head.status in NO_CONTENT_STATUSES
+        if method == "CONNECT":
+            return Verdict(head, holds=holds, slow=True)
+        if plan.content_forbidden is not Mode.OFF and no_content:
+            rule, mode = CONTENT_FORBIDDEN, plan.content_forbidden
+        elif plan.head_content is not Mode.OFF and method == "HEAD":
+            rule, mode = HEAD_CONTENT, plan.head_content
+        elif not no_content and method != "HEAD":
+            length_at = -1
+            if plan.length_mismatch is not Mode.OFF and b"transfer-encoding" not in head.fields:
+                at = [i for i, (n, _) in enumerate(head.headers) if n.lower() == b"content-length"]
+                if len(at) > 1:
+                    return Verdict(head, holds=holds, slow=True)
+                length_at = at[0] if at else -1
+            type_needed = plan.type_missing is not Mode.OFF and b"content-type" not in head.fields
+            return Verdict(head, holds=holds, length_at=length_at, type_needed=type_needed)
+        else:
+            return Verdict(head, holds=holds)
+        if (mode is Mode.FIX and rule.fix is not None) or head.status == 205:
+            # Fix mode discards the content: the adapter has to hold on to the body.
+            return Verdict(head, holds=holds, slow=True)
+        return Verdict(head, holds=holds, empty_only=True)
 
     def stats(self) -> Stats:
         return self.reporter.stats()
@@ -285,13 +589,17 @@ class ResponseCheck:
         "method",
         "needs_body",
         "route",
+        "screened",
         "sent",
         "truncate",
         "violations",
     )
 
-    def __init__(self, engine: Engine, head: Head, method: str, route: str) -> None:
+    def __init__(
+        self, engine: Engine, head: Head, method: str, route: str, screened: bool = False
+    ) -> None:
         self.engine = engine
+        self.screened = screened
         self.head = head
         self.method = method
         self.route = route
@@ -352,7 +660,9 @@ class ResponseCheck:
         head = self.head
         plan = self._plan
         raised: list[Violation] = []
-        for rule, mode in plan.head:
+        # A screened head passes every head rule unchanged (Engine.screen): only the body
+        # rules are left.
+        for rule, mode in () if self.screened else plan.head:
             detail = rule.check(head)
             if detail is None:
                 continue

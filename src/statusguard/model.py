@@ -11,6 +11,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 __all__ = [
+    "EVERY_FIELD",
+    "SHAPE_ONLY",
     "Action",
     "Head",
     "Mode",
@@ -163,6 +165,11 @@ class Head:
 Check = Callable[[Head], "str | None"]
 Fix = Callable[[Head], Head]
 
+# ``Rule.reads`` for a check that reads the head's shape only, and for one that reads the
+# value of every field, line by line.
+SHAPE_ONLY: frozenset[bytes] = frozenset()
+EVERY_FIELD: frozenset[bytes] = frozenset({b"*"})
+
 
 @dataclass(frozen=True, slots=True)
 class Rule:
@@ -173,6 +180,16 @@ class Rule:
     ``statuses`` is ``None`` for rules that apply to every status.  ``phase`` says when the
     rule can be decided: ``"head"`` rules look at the head only, ``"body"`` rules are decided by
     the engine while it streams the content (their ``check`` is used on complete responses).
+
+    ``reads`` says what a head rule's ``check`` depends on, so that the engine can remember
+    verdicts instead of checking every response (``Engine.screen``).  Every check may read the
+    head's *shape*: its status, reason phrase, method, HTTP version, ``server_date`` and the
+    header names in order.  :data:`SHAPE_ONLY`: nothing else.  A set of lower-cased field names
+    (:data:`EVERY_FIELD` for all of them): also the values of those fields, one line at a time --
+    the check passes a head exactly when its shape is acceptable and each line of those fields
+    is, and whether a line is acceptable depends on that line and the status only.  ``None``
+    (the default, and the right value for anything else, such as reading ``content_length``):
+    the check runs on every response.
     """
 
     id: str
@@ -185,9 +202,17 @@ class Rule:
     statuses: frozenset[int] | None = None
     phase: str = "head"
     protocols: frozenset[str] = frozenset({"wsgi", "asgi", "http"})
+    reads: frozenset[bytes] | None = None
 
     def applies_to(self, status: int) -> bool:
         return self.statuses is None or status in self.statuses
 
     def message(self, detail: str) -> str:
+        if len(detail) > _MAX_DETAIL:
+            detail = f"{detail[:_MAX_DETAIL]}… ({len(detail) - _MAX_DETAIL} more characters)"
         return f"[{self.id}] {self.summary} ({self.reference}): {detail}"
+
+
+# A detail quotes what was seen; a hostile value (a header of several megabytes) must not become
+# a log line, a warning or an exception message of the same size.
+_MAX_DETAIL = 500

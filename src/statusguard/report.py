@@ -26,6 +26,10 @@ Listener = Callable[[Violation, str], None]
 _LISTENERS: list[Listener] = []
 
 _MAX_KEYS = 10_000  # distinct (rule, status, method, route) keys tracked for first occurrences
+# A route is usually the path the client sent: it is kept short and printable in the keys and the
+# logs, so that ten thousand keys stay small and a "%0d%0a" in a URL cannot forge a log line.
+_MAX_ROUTE = 200
+_SUMMARY_PARTS = 20  # keys named in one summary line; the others are added up
 
 
 def add_listener(listener: Listener) -> None:
@@ -42,7 +46,8 @@ class Stats:
     """A snapshot of a guard's counters.
 
     ``violations`` maps ``(rule_id, status, action)`` to the exact number of violations since
-    the guard was created; ``action`` is ``"reported"``, ``"fixed"`` or ``"raised"``.
+    the guard was created; ``action`` is ``"reported"``, ``"fixed"`` or ``"raised"``; a
+    status outside 100..599 (or one that is not a number) is counted as ``0``.
     ``internal_errors`` counts failures inside statusguard itself (the response went out
     unchanged).
     """
@@ -95,10 +100,15 @@ class Reporter:
         issue a ``StatusGuardWarning`` with the first occurrence when ``warn``."""
         if not self.enabled:
             return
-        key = (violation.rule_id, violation.status, method, route)
+        if len(route) > _MAX_ROUTE or not route.isprintable():
+            route = _label(route)
+        # Statuses outside 100..599 (an ASGI app may send any int) are counted as 0, so that the
+        # counters and their metric labels stay a bounded set.
+        status = violation.status if 100 <= violation.status <= 599 else 0
+        key = (violation.rule_id, status, method, route)
         summary: dict[tuple[str, int, str, str], int] | None = None
         with self._lock:
-            count_key = (violation.rule_id, violation.status, violation.action.value)
+            count_key = (violation.rule_id, status, violation.action.value)
             self._counts[count_key] = self._counts.get(count_key, 0) + 1
             first = key not in self._seen
             if first:
@@ -106,7 +116,7 @@ class Reporter:
                     self._seen.add(key)
                 else:  # too many distinct routes: aggregate the rest under one key
                     first = False
-                    key = (violation.rule_id, violation.status, method, "*")
+                    key = (violation.rule_id, status, method, "*")
             if not first:
                 self._pending[key] = self._pending.get(key, 0) + 1
                 now = self._clock()
@@ -139,12 +149,17 @@ class Reporter:
 
     def _log_summary(self, summary: dict[tuple[str, int, str, str], int]) -> None:
         total = sum(summary.values())
+        ranked = sorted(summary.items(), key=lambda item: -item[1])
         parts = [
             f"[{rule}] {status} {method} {route} ×{count}"
-            for (rule, status, method, route), count in sorted(
-                summary.items(), key=lambda item: -item[1]
-            )
+            for (rule, status, method, route), count in ranked[:_SUMMARY_PARTS]
         ]
+        if len(ranked) > _SUMMARY_PARTS:
+            rest = ranked[_SUMMARY_PARTS:]
+            parts.append(
+                f"{len(rest)} more key{'s' if len(rest) != 1 else ''} "
+                f"×{sum(count for _, count in rest)}"
+            )
         self.logger.warning(
             "statusguard: %d repeated violation%s since the last summary: %s",
             total,
@@ -171,10 +186,19 @@ class Reporter:
         if first:
             self.logger.error(
                 "statusguard failed internally on %s; the response went out unchanged:\n%s",
-                request,
+                _label(request),
                 "".join(traceback.format_exception(type(exc), exc, exc.__traceback__)),
             )
 
     def stats(self) -> Stats:
         with self._lock:
             return Stats(dict(self._counts), self._internal_errors)
+
+
+def _label(route: str) -> str:
+    """``route`` cut to ``_MAX_ROUTE`` characters, with what is not printable escaped."""
+    if len(route) > _MAX_ROUTE:
+        route = route[:_MAX_ROUTE] + "…"
+    if route.isprintable():
+        return route
+    return "".join(c if c.isprintable() else repr(c)[1:-1] for c in route)

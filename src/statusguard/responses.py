@@ -44,10 +44,29 @@ def _run(
     method: str,
     http_version: str,
     server_date: str,
+    screened: bool = False,
 ) -> tuple[Head, bytes, list[Violation]]:
-    code, reason = parse_status(status)
     data = body if isinstance(body, bytes) else b"".join(body)
-    head = Head(
+    head = _head(status, headers, data, method, http_version, server_date)
+    response = engine.begin(head, route="-", screened=screened)
+    out_head = response.start()
+    out = response.body(data) if response.needs_body else data
+    if response.discard:
+        out = b""
+    response.finish()
+    return out_head, out, response.violations
+
+
+def _head(
+    status: int | str | bytes,
+    headers: Iterable[tuple[str | bytes, str | bytes]],
+    data: bytes,
+    method: str,
+    http_version: str,
+    server_date: str,
+) -> Head:
+    code, reason = parse_status(status)
+    return Head(
         code,
         headers_to_bytes(headers),
         method.upper(),
@@ -57,13 +76,6 @@ def _run(
         has_content=bool(data),
         server_date=server_date,
     )
-    response = engine.begin(head, route="-")
-    out_head = response.start()
-    out = response.body(data) if response.needs_body else data
-    if response.discard:
-        out = b""
-    response.finish()
-    return out_head, out, response.violations
 
 
 def check(
@@ -82,7 +94,18 @@ def check(
     ``server_date`` says what the server would do with Date (``"never"``: the response is
     what goes on the wire).
     """
-    return _run(_CHECK, status, headers, body, method, http_version, server_date)[2]
+    lines = headers if isinstance(headers, (list, tuple)) else list(headers)
+    data = body if isinstance(body, bytes) else b"".join(body)
+    verdict = _CHECK.screen(
+        status,
+        (method, http_version, server_date),
+        lines,
+        lambda: _head(status, lines, data, method, http_version, server_date),
+    )
+    if verdict is not None and verdict.quiet(lines, len(data), bool(data)):
+        return []  # a response like one seen before, that passed every rule
+    screened = verdict is not None
+    return _run(_CHECK, status, lines, data, method, http_version, server_date, screened)[2]
 
 
 def repair(

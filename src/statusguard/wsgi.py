@@ -26,7 +26,15 @@ from collections.abc import Callable, Iterable, Iterator, Mapping
 from typing import TYPE_CHECKING
 
 from .codes import lookup
-from .engine import Config, Engine, ResponseCheck, headers_to_bytes, parse_status
+from .engine import (
+    QUIET_ALWAYS,
+    QUIET_ASK,
+    Config,
+    Engine,
+    ResponseCheck,
+    headers_to_bytes,
+    parse_status,
+)
 from .errors import StatusGuardError
 from .model import Head, Rule, Violation
 from .report import Stats
@@ -126,26 +134,25 @@ class _Response:
     to go through the engine, the iterable the server gets back.
     """
 
-    __slots__ = (
-        "check",
-        "closed",
-        "engine",
-        "environ",
-        "exhausted",
-        "forwarded",
-        "held",
-        "http_version",
-        "iterator",
-        "method",
-        "result",
-        "route",
-        "sent",
-        "server_date",
-        "server_start_response",
-        "server_write",
-        "skip",
-        "yielded",
-    )
+    # The state of the response.  The class attributes are the initial values, so that a
+    # response taking the fast path sets only what it uses (no __slots__ for that reason).
+    server_write: Write | None = None
+    # (method, HTTP version, route, server_date policy), derived from the environ when the
+    # engine needs them: a response the screen passes never does.
+    request: tuple[str, str, str, str] | None = None
+    screened = False  # Engine.screen passed the held head
+    held: tuple[str, WSGIHeaders] | None = None  # the app's status and headers
+    # The engine's check of the head; None before it is decided, or after an internal
+    # error (fail open: the rest of the response passes untouched).
+    check: ResponseCheck | None = None
+    forwarded = False  # the server's start_response has the head
+    sent = False  # the server has certainly sent the head (content or write())
+    yielded = False  # at least one chunk went to the server
+    result: Iterable[bytes] = ()
+    iterator: Iterator[bytes] | None = None
+    exhausted = False
+    skip = False  # the content is known and discarded: the app's is not read
+    closed = False
 
     def __init__(
         self, engine: Engine, environ: WSGIEnvironment, start_response: StartResponse
@@ -153,27 +160,6 @@ class _Response:
         self.engine = engine
         self.environ = environ
         self.server_start_response = start_response
-        self.server_write: Write | None = None
-        self.method = str(environ.get("REQUEST_METHOD") or "GET").upper()
-        protocol = str(environ.get("SERVER_PROTOCOL") or "HTTP/1.1")
-        self.http_version = protocol[5:] if protocol[:5].upper() == "HTTP/" else "1.1"
-        self.route = str(environ.get("SCRIPT_NAME", "")) + str(environ.get("PATH_INFO", ""))
-        policy = engine.config.server_date
-        if policy == "auto":
-            policy = server_date_policy(str(environ.get("SERVER_SOFTWARE", "")))
-        self.server_date = policy
-        self.held: tuple[str, WSGIHeaders] | None = None  # the app's status and headers
-        # The engine's check of the head; None before it is decided, or after an internal
-        # error (fail open: the rest of the response passes untouched).
-        self.check: ResponseCheck | None = None
-        self.forwarded = False  # the server's start_response has the head
-        self.sent = False  # the server has certainly sent the head (content or write())
-        self.yielded = False  # at least one chunk went to the server
-        self.result: Iterable[bytes] = ()
-        self.iterator: Iterator[bytes] | None = None
-        self.exhausted = False
-        self.skip = False  # the content is known and discarded: the app's is not read
-        self.closed = False
 
     # -- the application's side ----------------------------------------------------------------
 
@@ -187,6 +173,7 @@ class _Response:
                 # start_response must raise an error, and should re-raise using the exc_info
                 # tuple" (PEP 3333).
                 raise error.with_traceback(exc_info[2])
+            self.screened = False  # a new head: what the screen said was about the old one
         elif self.held is not None:
             raise AssertionError(
                 "start_response() was called a second time without exc_info (PEP 3333)"
@@ -224,14 +211,45 @@ class _Response:
             return self if self._needs_body() else result
         if self.held is None:  # start_response will come with the first iteration
             return self
+        environ = self.environ
         try:
-            length = _known_length(result, self.environ.get("wsgi.file_wrapper"))
+            if isinstance(result, (list, tuple)):  # _known_length's first case, inlined
+                length: int | None = len(result[0]) if len(result) == 1 else sum(map(len, result))
+            else:
+                length = _known_length(result, environ.get("wsgi.file_wrapper"))
         except Exception as exc:
             if not self._fail_open(exc):
                 raise
             self._forward(*self.held)
             return result
-        check = self._begin(length, None if length is None else length > 0)
+        has_content = None if length is None else length > 0
+        status, headers = self.held
+        verdict = self.engine.screen(
+            status,
+            (
+                environ.get("REQUEST_METHOD"),
+                environ.get("SERVER_PROTOCOL"),
+                environ.get("SERVER_SOFTWARE"),
+            ),
+            headers,
+            self._head,
+        )
+        if verdict is not None:
+            expected = verdict.quiet_length  # verdict.quiet() without the call, mostly
+            if expected in (length, QUIET_ALWAYS) or (
+                expected == QUIET_ASK and verdict.quiet(headers, length, has_content)
+            ):
+                # The fast path: nothing to report or change, no content to look at; the
+                # server gets the app's head and iterable (what _forward does, inlined).
+                self.forwarded = True
+                self.server_write = self.server_start_response(status, headers)
+                return result
+            self.screened = True
+            if length is None and verdict.holds:
+                # What check.wants_content() below would say (a stream with a Content-Length):
+                # the head waits for the first chunk, in __next__, which begins the check.
+                return self
+        check = self._begin(length, has_content)
         if check is not None and length is None:
             try:
                 hold = check.wants_content()
@@ -310,25 +328,49 @@ class _Response:
 
     def _begin(self, content_length: int | None, has_content: bool | None) -> ResponseCheck | None:
         """A check for the held head; ``None`` after an internal error (fail open)."""
-        assert self.held is not None
-        status, headers = self.held
         try:
-            code, reason = parse_status(status)
-            head = Head(
-                code,
-                headers_to_bytes(headers),
-                self.method,
-                self.http_version,
-                reason,
-                content_length=content_length,
-                has_content=has_content,
-                server_date=self.server_date,
-            )
-            return self.engine.begin(head, self.method, self.route)
+            head = self._head(content_length, has_content)
+            method, _, route, _ = self._request()
+            return self.engine.begin(head, method, route, screened=self.screened)
         except Exception as exc:
             if not self._fail_open(exc):
                 raise
             return None
+
+    def _request(self) -> tuple[str, str, str, str]:
+        """(method, HTTP version, route, server_date policy) of this request."""
+        request = self.request
+        if request is None:
+            environ = self.environ
+            protocol = str(environ.get("SERVER_PROTOCOL") or "HTTP/1.1")
+            policy = self.engine.config.server_date
+            if policy == "auto":
+                policy = server_date_policy(str(environ.get("SERVER_SOFTWARE", "")))
+            request = self.request = (
+                str(environ.get("REQUEST_METHOD") or "GET").upper(),
+                protocol[5:] if protocol[:5].upper() == "HTTP/" else "1.1",
+                str(environ.get("SCRIPT_NAME", "")) + str(environ.get("PATH_INFO", "")),
+                policy,
+            )
+        return request
+
+    def _head(self, content_length: int | None = None, has_content: bool | None = None) -> Head:
+        """The held head as the engine sees it (and as ``Engine.screen`` learns it: from the
+        status line, the environ's method, protocol and server, and the lines, in order)."""
+        assert self.held is not None
+        status, headers = self.held
+        method, http_version, _, server_date = self._request()
+        code, reason = parse_status(status)
+        return Head(
+            code,
+            headers_to_bytes(headers),
+            method,
+            http_version,
+            reason,
+            content_length=content_length,
+            has_content=has_content,
+            server_date=server_date,
+        )
 
     def _commit(self, check: ResponseCheck | None, exc_info: OptExcInfo | None = None) -> None:
         """Run the head rules and hand the (repaired) head to the server.
@@ -387,7 +429,8 @@ class _Response:
         """
         if isinstance(exc, (StatusGuardError, Warning)) or not self.engine.fail_open:
             return False
-        self.engine.reporter.internal_error(exc, f"{self.method} {self.route}")
+        method, _, route, _ = self._request()
+        self.engine.reporter.internal_error(exc, f"{method} {route}")
         return True
 
     def _require_head(self, what: str) -> None:
@@ -410,7 +453,7 @@ def _wsgi_head(
 def _known_length(result: Iterable[bytes], file_wrapper: object) -> int | None:
     """The content length of ``result`` when it can be known without reading it."""
     if isinstance(result, (list, tuple)):
-        return sum(len(chunk) for chunk in result)
+        return sum(map(len, result))
     if isinstance(file_wrapper, type) and isinstance(result, file_wrapper):
         return _file_remaining(result)
     return None

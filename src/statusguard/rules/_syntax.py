@@ -41,13 +41,26 @@ def now_imf_fixdate() -> bytes:
     return value
 
 
+# Valid IMF-fixdates already seen: a Date value repeats on every response of its second (and
+# a static one forever), and parsing it costs microseconds.  Bounded; emptied when full.
+_FIXDATES: set[bytes] = set()
+_FIXDATES_MAX = 1024
+
+
 def is_imf_fixdate(value: bytes) -> bool:
     """Whether ``value`` is a well-formed IMF-fixdate naming a real calendar date."""
+    if value in _FIXDATES:
+        return True
     if IMF_FIXDATE.fullmatch(value) is None:
         return False
     from werkzeug.http import parse_date  # loaded only by the rules that parse dates
 
-    return parse_date(value.decode("ascii")) is not None
+    if parse_date(value.decode("ascii")) is None:
+        return False
+    if len(_FIXDATES) >= _FIXDATES_MAX:
+        _FIXDATES.clear()
+    _FIXDATES.add(bytes(value))
+    return True
 
 
 def is_http_date(value: bytes) -> bool:

@@ -4,7 +4,7 @@ None has a fix: statusguard never invents a challenge or an Allow list."""
 
 from __future__ import annotations
 
-from ..model import Reference, Rule, Severity
+from ..model import SHAPE_ONLY, Reference, Rule, Severity
 from ._common import requires
 
 WWW_AUTHENTICATE_MISSING = Rule(
@@ -14,6 +14,7 @@ WWW_AUTHENTICATE_MISSING = Rule(
     summary="A 401 response carries a WWW-Authenticate challenge",
     check=requires(b"www-authenticate", "WWW-Authenticate"),
     statuses=frozenset({401}),
+    reads=SHAPE_ONLY,
 )
 
 ALLOW_MISSING = Rule(
@@ -23,6 +24,7 @@ ALLOW_MISSING = Rule(
     summary="A 405 response lists the allowed methods in Allow",
     check=requires(b"allow", "Allow"),
     statuses=frozenset({405}),
+    reads=SHAPE_ONLY,
 )
 
 PROXY_AUTHENTICATE_MISSING = Rule(
@@ -34,6 +36,7 @@ PROXY_AUTHENTICATE_MISSING = Rule(
     statuses=frozenset({407}),
     # Proxy-Authenticate is hop-by-hop for PEP 3333 (wsgiref refuses it, gunicorn drops it).
     protocols=frozenset({"asgi", "http"}),
+    reads=SHAPE_ONLY,
 )
 
 CONTENT_RANGE_RECOMMENDED = Rule(
@@ -43,6 +46,7 @@ CONTENT_RANGE_RECOMMENDED = Rule(
     summary="A 416 response should carry Content-Range with the current length",
     check=requires(b"content-range", "Content-Range"),
     statuses=frozenset({416}),
+    reads=SHAPE_ONLY,
 )
 
 RULES = (

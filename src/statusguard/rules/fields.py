@@ -7,7 +7,7 @@ Pure functions of the head.  Only the rules that parse a value (dates, Content-R
 
 from __future__ import annotations
 
-from ..model import Head, HeaderList, Reference, Rule, Severity
+from ..model import EVERY_FIELD, SHAPE_ONLY, Head, HeaderList, Reference, Rule, Severity
 from ._syntax import (
     CONTROL,
     DIGITS,
@@ -200,6 +200,7 @@ FIELD_NAME_INVALID = Rule(
     check=_name_invalid,
     fix=_name_invalid_fix,
     fix_summary="drop the field",
+    reads=SHAPE_ONLY,
 )
 
 FIELD_VALUE_INVALID = Rule(
@@ -216,6 +217,7 @@ FIELD_VALUE_INVALID = Rule(
         "drop a field with control characters (it would split the response); "
         "strip surrounding whitespace"
     ),
+    reads=EVERY_FIELD,
 )
 
 FIELD_DUPLICATE = Rule(
@@ -226,6 +228,7 @@ FIELD_DUPLICATE = Rule(
     check=_duplicate,
     fix=_duplicate_fix,
     fix_summary="collapse identical copies; Date keeps one valid value, or the server's",
+    reads=SHAPE_ONLY,
 )
 
 DATE_MISSING = Rule(
@@ -237,6 +240,7 @@ DATE_MISSING = Rule(
     fix=_date_missing_fix,
     fix_summary="add Date, where the server will not",
     statuses=frozenset(range(200, 500)),
+    reads=SHAPE_ONLY,
 )
 
 # date-invalid, location-invalid and retry-after-invalid are errors, not warnings: "a sender
@@ -251,6 +255,7 @@ DATE_INVALID = Rule(
     check=_date_invalid,
     fix=_date_invalid_fix,
     fix_summary="replace it with the current time, or leave it to the server",
+    reads=frozenset({b"date"}),
 )
 
 CONTENT_TYPE_MISSING = Rule(
@@ -268,6 +273,7 @@ LOCATION_INVALID = Rule(
     reference=Reference(9110, "10.2.2"),
     summary="Location is a single URI-reference",
     check=_location_invalid,
+    reads=frozenset({b"location"}),
 )
 
 CONTENT_RANGE_INVALID = Rule(
@@ -276,6 +282,7 @@ CONTENT_RANGE_INVALID = Rule(
     reference=Reference(9110, "14.4"),
     summary="Content-Range is a valid byte range",
     check=_content_range_invalid,
+    reads=frozenset({b"content-range"}),
 )
 
 RETRY_AFTER_INVALID = Rule(
@@ -284,6 +291,7 @@ RETRY_AFTER_INVALID = Rule(
     reference=Reference(9110, "10.2.3"),
     summary="Retry-After is an HTTP-date or a number of seconds",
     check=_retry_after_invalid,
+    reads=frozenset({b"retry-after"}),
 )
 
 RULES = (

@@ -8,7 +8,7 @@ streams, the engine applies them chunk by chunk.
 
 from __future__ import annotations
 
-from ..model import Fix, Head, Reference, Rule, Severity
+from ..model import SHAPE_ONLY, Fix, Head, Reference, Rule, Severity
 from ._syntax import DIGITS
 
 NO_CONTENT_STATUSES = frozenset({*range(100, 200), 204, 205, 304})
@@ -86,6 +86,19 @@ def _cl_with_te(head: Head) -> str | None:
     return None
 
 
+# "A recipient MUST anticipate potentially large decimal numerals and prevent parsing errors due
+# to integer conversion overflows" (RFC 9110 §8.6).  Python's int does not overflow, but it
+# refuses numerals of more than 4300 digits (leading zeros included) and converts long ones in
+# quadratic time, and h11 refuses more than 20 digits; no content is 10**18 bytes long, so a
+# longer numeral is reported as invalid instead of converted.
+_MAX_LENGTH_DIGITS = 18
+
+
+def _is_length(value: bytes) -> bool:
+    """Whether ``value`` (without surrounding whitespace) is a usable Content-Length."""
+    return len(value) <= _MAX_LENGTH_DIGITS and DIGITS.fullmatch(value) is not None
+
+
 def declared_length(head: Head) -> int | None:
     """The Content-Length when it is one valid value (repeated identical lines count as one)."""
     values = head.fields.get(b"content-length")
@@ -95,7 +108,7 @@ def declared_length(head: Head) -> int | None:
     for value in values:
         if value.strip(b" \t") != first:
             return None
-    if DIGITS.fullmatch(first) is None:
+    if not _is_length(first):
         return None
     return int(first)
 
@@ -104,9 +117,12 @@ def _length_invalid(head: Head) -> str | None:
     values = head.fields.get(b"content-length")
     if not values:
         return None
-    bad = [v for v in values if DIGITS.fullmatch(v.strip(b" \t")) is None]
+    bad = [v for v in values if not _is_length(v.strip(b" \t"))]
     if bad:
-        return f"Content-Length {bad[0]!r} is not a non-negative decimal integer."
+        return (
+            f"Content-Length {bad[0]!r} is not a non-negative decimal integer "
+            f"of at most {_MAX_LENGTH_DIGITS} digits."
+        )
     distinct = {int(v) for v in values}
     if len(distinct) > 1:
         return f"Content-Length is repeated with different values {sorted(distinct)}."
@@ -125,7 +141,7 @@ def _length_invalid_fix(head: Head) -> Head:
         stripped = {v.strip(b" \t") for v in values}
         if len(stripped) == 1:
             (only,) = stripped
-            if DIGITS.fullmatch(only):
+            if _is_length(only):
                 headers.append((b"Content-Length", only))
     return head.with_headers(headers)
 
@@ -186,6 +202,7 @@ CONTENT_LENGTH_FORBIDDEN = Rule(
     check=_length_forbidden,
     fix=_drop(b"content-length"),
     fix_summary="remove Content-Length",
+    reads=SHAPE_ONLY,
 )
 
 TRANSFER_ENCODING_FORBIDDEN = Rule(
@@ -196,6 +213,7 @@ TRANSFER_ENCODING_FORBIDDEN = Rule(
     check=_te_forbidden,
     fix=_drop(b"transfer-encoding"),
     fix_summary="remove Transfer-Encoding",
+    reads=SHAPE_ONLY,
 )
 
 CONTENT_LENGTH_WITH_TRANSFER_ENCODING = Rule(
@@ -206,6 +224,7 @@ CONTENT_LENGTH_WITH_TRANSFER_ENCODING = Rule(
     check=_cl_with_te,
     fix=_drop(b"content-length"),
     fix_summary="remove Content-Length (Transfer-Encoding overrides it)",
+    reads=SHAPE_ONLY,
 )
 
 CONTENT_LENGTH_INVALID = Rule(
@@ -216,6 +235,7 @@ CONTENT_LENGTH_INVALID = Rule(
     check=_length_invalid,
     fix=_length_invalid_fix,
     fix_summary="set the real length when it is known, else collapse or remove",
+    reads=frozenset({b"content-length"}),
 )
 
 CONTENT_LENGTH_MISMATCH = Rule(
@@ -262,6 +282,7 @@ HOP_BY_HOP_FIELD = Rule(
     fix=_drop(*HOP_BY_HOP),
     fix_summary="remove the hop-by-hop fields",
     protocols=frozenset({"wsgi"}),
+    reads=SHAPE_ONLY,
 )
 
 # "This includes the Connection header field and those listed as having connection-specific
@@ -293,6 +314,7 @@ CONNECTION_SPECIFIC_FIELD = Rule(
     check=_connection_specific,
     fix=_drop(*CONNECTION_SPECIFIC),
     fix_summary="remove the connection-specific fields",
+    reads=SHAPE_ONLY,
 )
 
 RULES = (

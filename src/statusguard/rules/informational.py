@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from ..model import Reference, Rule, Severity
+from ..model import SHAPE_ONLY, Reference, Rule, Severity
 from ._common import requires
 
 UPGRADE_MISSING = Rule(
@@ -14,6 +14,7 @@ UPGRADE_MISSING = Rule(
     statuses=frozenset({101, 426}),
     # PEP 3333 leaves Upgrade to the server; a WSGI app cannot send it.
     protocols=frozenset({"asgi", "http"}),
+    reads=SHAPE_ONLY,
 )
 
 RULES = (UPGRADE_MISSING,)

@@ -4,7 +4,7 @@ No guessed Location: a missing one is reported, never invented."""
 
 from __future__ import annotations
 
-from ..model import Head, Reference, Rule, Severity
+from ..model import SHAPE_ONLY, Head, Reference, Rule, Severity
 from ._common import requires
 
 NOT_MODIFIED_METADATA = (
@@ -33,6 +33,7 @@ LOCATION_MISSING = Rule(
     summary="A redirect names its target in Location",
     check=requires(b"location", "Location"),
     statuses=frozenset({301, 302, 303, 307, 308}),
+    reads=SHAPE_ONLY,
 )
 
 NOT_MODIFIED_REPRESENTATION_FIELDS = Rule(
@@ -44,6 +45,7 @@ NOT_MODIFIED_REPRESENTATION_FIELDS = Rule(
     fix=_not_modified_fix,
     fix_summary="remove the representation metadata fields",
     statuses=frozenset({304}),
+    reads=SHAPE_ONLY,
 )
 
 RULES = (

@@ -6,7 +6,7 @@ Pure functions of the head; the reason phrase is only present for WSGI-style sta
 from __future__ import annotations
 
 from ..codes import lookup
-from ..model import Head, Reference, Rule, Severity
+from ..model import SHAPE_ONLY, Head, Reference, Rule, Severity
 from ._syntax import CONTROL
 
 
@@ -67,6 +67,7 @@ STATUS_CODE_INVALID = Rule(
     reference=Reference(9110, "15"),
     summary="A status code is a three-digit integer from 100 to 599",
     check=_invalid,
+    reads=SHAPE_ONLY,
 )
 
 STATUS_CODE_UNREGISTERED = Rule(
@@ -75,6 +76,7 @@ STATUS_CODE_UNREGISTERED = Rule(
     reference=Reference(9110, "16.2.1"),
     summary="The status code is not registered with IANA",
     check=_unregistered,
+    reads=SHAPE_ONLY,
 )
 
 STATUS_CODE_DEPRECATED = Rule(
@@ -84,6 +86,7 @@ STATUS_CODE_DEPRECATED = Rule(
     summary="The status code is deprecated, unused or obsoleted",
     check=_deprecated,
     statuses=frozenset({102, 305, 306, 418, 510}),
+    reads=SHAPE_ONLY,
 )
 
 STATUS_INTERIM_FINAL = Rule(
@@ -93,6 +96,7 @@ STATUS_INTERIM_FINAL = Rule(
     summary="A 1xx response is interim and cannot be the final response",
     check=_interim_final,
     statuses=frozenset(range(100, 200)),
+    reads=SHAPE_ONLY,
 )
 
 REASON_PHRASE_INVALID = Rule(
@@ -104,6 +108,7 @@ REASON_PHRASE_INVALID = Rule(
     fix=_reason_fix,
     fix_summary="replace the phrase with the IANA reason phrase",
     protocols=frozenset({"wsgi", "http"}),
+    reads=SHAPE_ONLY,
 )
 
 RULES = (

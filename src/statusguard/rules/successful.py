@@ -4,7 +4,7 @@ The content rules of 204 and 205 are framing rules (framing.py)."""
 
 from __future__ import annotations
 
-from ..model import Head, Reference, Rule, Severity
+from ..model import SHAPE_ONLY, Head, Reference, Rule, Severity
 from ._common import requires
 
 
@@ -24,6 +24,7 @@ CREATED_LOCATION_MISSING = Rule(
     summary="A 201 response usually names the created resource in Location",
     check=requires(b"location", "Location (the target URI is taken as the new resource)"),
     statuses=frozenset({201}),
+    reads=SHAPE_ONLY,
 )
 
 CONTENT_RANGE_MISSING = Rule(

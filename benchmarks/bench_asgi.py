@@ -1,0 +1,243 @@
+"""ASGI: the per-response cost of statusguard against the floor, Starlette's
+``BaseHTTPMiddleware`` and a whole Starlette application.
+
+Per response = awaiting the application with a fresh scope, a ``receive`` that returns the
+(empty) request and a ``send`` that drops every message.  A batch awaits the application n
+times inside one coroutine on one event loop: an ASGI app that never suspends (the raw app,
+the pass-through, statusguard) runs without touching the loop, exactly as if driven by
+``coro.send(None)``; ``BaseHTTPMiddleware`` and Starlette need the loop (anyio task groups).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import itertools
+from collections.abc import AsyncIterator, Callable, Iterable, Sequence
+
+from starlette.applications import Starlette
+from starlette.middleware import Middleware
+from starlette.middleware.base import BaseHTTPMiddleware, RequestResponseEndpoint
+from starlette.requests import Request
+from starlette.responses import Response, StreamingResponse
+from starlette.routing import Route
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from statusguard import StatusGuardError
+from statusguard.asgi import ASGIStatusGuard
+
+from ._quiet import quiet
+from .cases import CASES, Case
+from .harness import Comparison, Contender, measure
+
+__all__ = [
+    "ASGIPassThrough",
+    "contender_batch",
+    "contenders",
+    "make_app",
+    "make_scope",
+    "make_starlette",
+    "run",
+    "starlette_contenders",
+]
+
+
+MODES = ("fix", "warn", "strict")
+
+
+class ASGIPassThrough:
+    """The floor: a pure-ASGI middleware that wraps ``send`` and forwards every message."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        async def wrapped(message: Message) -> None:
+            await send(message)
+
+        await self.app(scope, receive, wrapped)
+
+
+class BaseHTTPPassThrough(BaseHTTPMiddleware):
+    """Starlette's ``BaseHTTPMiddleware`` with a ``dispatch`` that only calls the app."""
+
+    async def dispatch(self, request: Request, call_next: RequestResponseEndpoint) -> Response:
+        return await call_next(request)
+
+
+def make_app(case: Case) -> ASGIApp:
+    """The raw ASGI application of ``case``; it builds its headers on every response (see
+    :meth:`Case.byte_headers`) and sends the content in ``len(case.chunks)`` messages."""
+    build_headers = case.byte_headers()
+    status = case.status
+    chunks = case.chunks or (b"",)
+    last = len(chunks) - 1
+
+    async def app(scope: Scope, receive: Receive, send: Send) -> None:
+        await send({"type": "http.response.start", "status": status, "headers": build_headers()})
+        for i, chunk in enumerate(chunks):
+            await send({"type": "http.response.body", "body": chunk, "more_body": i < last})
+
+    return app
+
+
+def make_starlette(case: Case, middleware: Iterable[Middleware] = ()) -> Starlette:
+    """A Starlette application answering ``case`` from a routed endpoint."""
+    ids = itertools.count(0x7F3A9C1E)
+    extra = {
+        name: value
+        for name, value in case.headers
+        if name.lower() not in ("content-type", "content-length", "x-request-id")
+    }
+    content_type = {n.lower(): v for n, v in case.headers}.get("content-type")
+    has_id = any(n.lower() == "x-request-id" for n, _ in case.headers)
+
+    async def chunks() -> AsyncIterator[bytes]:
+        for chunk in case.chunks:
+            yield chunk
+
+    async def endpoint(request: Request) -> Response:
+        headers = dict(extra)
+        if has_id:
+            headers["X-Request-Id"] = f"{next(ids):08x}"
+        if case.streamed:
+            headers["Content-Length"] = str(len(case.body))
+            return StreamingResponse(
+                chunks(), status_code=case.status, headers=headers, media_type=content_type
+            )
+        return Response(case.body, case.status, headers=headers, media_type=content_type)
+
+    return Starlette(routes=[Route("/", endpoint, methods=["GET"])], middleware=list(middleware))
+
+
+def make_scope(case: Case) -> Scope:
+    return {
+        "type": "http",
+        "asgi": {"version": "3.0", "spec_version": "2.4"},
+        "http_version": "1.1",
+        "method": case.method,
+        "scheme": "http",
+        "path": "/",
+        "raw_path": b"/",
+        "query_string": b"",
+        "root_path": "",
+        "headers": [(b"host", b"localhost")],
+        "client": ("127.0.0.1", 50000),
+        "server": ("127.0.0.1", 8000),
+        "state": {},
+    }
+
+
+_REQUEST: Message = {"type": "http.request", "body": b"", "more_body": False}
+
+
+async def _receive() -> Message:
+    return _REQUEST
+
+
+async def _send(message: Message) -> None:
+    return None
+
+
+def _batch(
+    loop: asyncio.AbstractEventLoop, app: ASGIApp, scope: Scope, raises: bool = False
+) -> Callable[[int], object]:
+    async def many(n: int) -> None:
+        for _ in range(n):
+            await app(dict(scope), _receive, _send)
+
+    async def many_raising(n: int) -> None:
+        for _ in range(n):
+            try:
+                await app(dict(scope), _receive, _send)
+            except StatusGuardError:
+                pass
+
+    run = loop.run_until_complete
+    body = many_raising if raises else many
+
+    def batch(n: int) -> None:
+        run(body(n))
+
+    return batch
+
+
+def _contender(
+    loop: asyncio.AbstractEventLoop, name: str, app: ASGIApp, scope: Scope
+) -> Contender:
+    try:
+        _batch(loop, app, scope)(1)
+    except StatusGuardError:
+        return Contender(name, _batch(loop, app, scope, True), "raises StatusGuardError")
+    return Contender(name, _batch(loop, app, scope))
+
+
+def contenders(loop: asyncio.AbstractEventLoop, case: Case) -> list[Contender]:
+    app = make_app(case)
+    scope = make_scope(case)
+    found = [
+        _contender(loop, "direct", app, scope),
+        _contender(loop, "pass-through", ASGIPassThrough(app), scope),
+    ]
+    for mode in MODES:
+        guard = ASGIStatusGuard(app, mode=mode)
+        found.append(_contender(loop, f"statusguard {mode}", guard, scope))
+    found.append(_contender(loop, "BaseHTTPMiddleware", BaseHTTPPassThrough(app), scope))
+    return found
+
+
+def starlette_contenders(loop: asyncio.AbstractEventLoop, case: Case) -> list[Contender]:
+    scope = make_scope(case)
+    return [
+        _contender(loop, "Starlette app", make_starlette(case), scope),
+        _contender(
+            loop,
+            "Starlette app + statusguard fix",
+            make_starlette(case, [Middleware(ASGIStatusGuard, mode="fix")]),
+            scope,
+        ),
+        _contender(
+            loop,
+            "Starlette app + BaseHTTPMiddleware",
+            make_starlette(case, [Middleware(BaseHTTPPassThrough)]),
+            scope,
+        ),
+    ]
+
+
+def run(
+    *, rounds: int = 30, loops: int | None = None, cases: Sequence[Case] = CASES
+) -> list[Comparison]:
+    results = []
+    loop = asyncio.new_event_loop()
+    try:
+        with quiet():
+            for case in cases:
+                results.append(
+                    measure(
+                        f"asgi/{case.key}",
+                        f"ASGI, {case.title}",
+                        contenders(loop, case),
+                        rounds=rounds,
+                        loops=loops,
+                    )
+                )
+            for case in cases:
+                results.append(
+                    measure(
+                        f"starlette/{case.key}",
+                        f"Starlette application, {case.title}",
+                        starlette_contenders(loop, case),
+                        rounds=rounds,
+                        loops=loops,
+                    )
+                )
+    finally:
+        loop.close()
+    return results
+
+
+def contender_batch(
+    loop: asyncio.AbstractEventLoop, app: ASGIApp, case: Case
+) -> Callable[[int], object]:
+    """``batch(n)``: ``n`` responses of ``case`` from ``app``, as the comparisons time them."""
+    return _contender(loop, "app", app, make_scope(case)).batch

@@ -1,0 +1,159 @@
+"""In-process, interleaved timing: every contender of a comparison in the same run.
+
+pyperf's ``Runner`` spawns worker processes per benchmark, so two benchmarks are never timed
+under the same conditions; on a 2-core machine that noise is larger than the overheads we
+compare.  Here each comparison is measured in this process: a round times one batch of every
+contender, in a shuffled order, with the garbage collector paused; the reported value is the
+median over the rounds, and an overhead is the median of the per-round differences to the
+baseline (paired, so a slow round slows every contender of that round alike).  The values can
+be written as a pyperf suite (``to_pyperf``) for ``python -m pyperf stats/compare_to``.
+"""
+
+from __future__ import annotations
+
+import gc
+import random
+import statistics
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+
+__all__ = ["Comparison", "Contender", "measure"]
+
+# A batch should last a few milliseconds: long enough to drown the timer's resolution and the
+# loop set-up, short enough that many rounds fit in a few seconds.
+TARGET_BATCH_NS = 2_000_000
+MAX_LOOPS = 1 << 20
+
+
+@dataclass(frozen=True)
+class Contender:
+    """One way of producing the same response; ``batch(n)`` produces and consumes it n times."""
+
+    name: str
+    batch: Callable[[int], object]
+    note: str = ""
+
+
+@dataclass
+class Comparison:
+    """The timings of one comparison: ns per response, one value per round and contender."""
+
+    key: str
+    title: str
+    baseline: str
+    samples: dict[str, list[float]]
+    loops: dict[str, int]
+    notes: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def names(self) -> list[str]:
+        return list(self.samples)
+
+    def median(self, name: str) -> float:
+        """Median time per response of ``name``, in ns."""
+        return statistics.median(self.samples[name])
+
+    def overhead(self, name: str, base: str | None = None) -> float:
+        """Median over the rounds of ``name`` minus ``base`` (default: the baseline), in ns."""
+        base_samples = self.samples[base or self.baseline]
+        return statistics.median(
+            a - b for a, b in zip(self.samples[name], base_samples, strict=True)
+        )
+
+    def spread(self, name: str) -> float:
+        """Median absolute deviation of ``name`` relative to its median (0.01 = 1 %)."""
+        values = self.samples[name]
+        mid = statistics.median(values)
+        return statistics.median(abs(v - mid) for v in values) / mid if mid else 0.0
+
+
+def _time_batch(batch: Callable[[int], object], loops: int) -> int:
+    start = time.perf_counter_ns()
+    batch(loops)
+    return time.perf_counter_ns() - start
+
+
+def calibrate(batch: Callable[[int], object], target_ns: int = TARGET_BATCH_NS) -> int:
+    """The number of loops for which one batch lasts about ``target_ns``."""
+    loops = 1
+    while loops < MAX_LOOPS:
+        elapsed = _time_batch(batch, loops)
+        if elapsed >= target_ns:
+            break
+        # Jump close to the target once the timing is meaningful, else double.
+        if elapsed > 50_000:
+            loops = max(loops + 1, int(loops * target_ns / elapsed))
+            break
+        loops *= 2
+    return min(loops, MAX_LOOPS)
+
+
+def measure(
+    key: str,
+    title: str,
+    contenders: Sequence[Contender],
+    *,
+    baseline: str | None = None,
+    rounds: int = 30,
+    loops: int | None = None,
+    target_ns: int = TARGET_BATCH_NS,
+    seed: int = 0,
+) -> Comparison:
+    """Time every contender ``rounds`` times, interleaved; ``loops`` fixes the batch size."""
+    if not contenders:
+        raise ValueError("a comparison needs contenders")
+    names = [c.name for c in contenders]
+    if len(set(names)) != len(names):
+        raise ValueError(f"contender names repeat: {names}")
+    for contender in contenders:  # warm-up: first-call caches, lazy imports, first log lines
+        contender.batch(1)
+    batch_loops = {
+        c.name: loops if loops is not None else calibrate(c.batch, target_ns) for c in contenders
+    }
+    samples: dict[str, list[float]] = {c.name: [] for c in contenders}
+    order = list(contenders)
+    shuffle = random.Random(seed).shuffle
+    gc_was_enabled = gc.isenabled()
+    try:
+        for _ in range(rounds):
+            shuffle(order)
+            gc.collect()
+            gc.disable()
+            for contender in order:
+                n = batch_loops[contender.name]
+                samples[contender.name].append(_time_batch(contender.batch, n) / n)
+            if gc_was_enabled:
+                gc.enable()
+    finally:
+        if gc_was_enabled:
+            gc.enable()
+    return Comparison(
+        key=key,
+        title=title,
+        baseline=baseline or names[0],
+        samples=samples,
+        loops=batch_loops,
+        notes={c.name: c.note for c in contenders if c.note},
+    )
+
+
+def to_pyperf(comparisons: Sequence[Comparison]) -> object:
+    """The timings as a ``pyperf.BenchmarkSuite`` (one benchmark per comparison/contender)."""
+    import pyperf
+
+    benchmarks = []
+    for comparison in comparisons:
+        for name, values in comparison.samples.items():
+            run = pyperf.Run(
+                [v * 1e-9 for v in values],
+                metadata={
+                    "name": f"{comparison.key}/{name}",
+                    "loops": comparison.loops[name],
+                    "unit": "second",
+                    "description": comparison.title,
+                },
+                collect_metadata=False,
+            )
+            benchmarks.append(pyperf.Benchmark([run]))
+    return pyperf.BenchmarkSuite(benchmarks)

@@ -1,0 +1,141 @@
+"""The benchmark suite runs: every benchmark once, with a tiny iteration count.
+
+No timing is asserted here (benchmarks are not tests); this only keeps ``benchmarks/`` from
+rotting as the middlewares change.  The numbers come from ``python -m benchmarks.run``.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+
+import pytest
+
+# `benchmarks` lives next to `src`, outside the package: pytest's `pythonpath = ["."]`.
+import statusguard
+from benchmarks import (
+    bench_asgi,
+    bench_check,
+    bench_e2e,
+    bench_wsgi,
+    load_client,
+    profile_hot_path,
+    run,
+)
+from benchmarks.cases import CASES
+from benchmarks.harness import Comparison, Contender, measure
+from benchmarks.report import comparison_table, targets, targets_table
+
+CASE_KEYS = {case.key for case in CASES}
+
+
+def _check_shape(comparisons: list[Comparison], prefix: str, contenders: int) -> None:
+    assert {c.key for c in comparisons} == {f"{prefix}/{key}" for key in CASE_KEYS}
+    for comparison in comparisons:
+        assert len(comparison.samples) == contenders
+        assert all(len(values) == 1 and values[0] > 0 for values in comparison.samples.values())
+        assert comparison.title in comparison_table(comparison)
+
+
+def test_wsgi_benchmarks_run() -> None:
+    comparisons = bench_wsgi.run(rounds=1, loops=1)
+    _check_shape(comparisons, "wsgi", 7)
+    by_key = {c.key: c for c in comparisons}
+    # strict mode raises on the violations the guard cannot fix, as a server would see it
+    assert "statusguard strict" in by_key["wsgi/401-no-challenge"].notes
+    assert "statusguard strict" not in by_key["wsgi/clean-200"].notes
+
+
+def test_asgi_benchmarks_run() -> None:
+    comparisons = bench_asgi.run(rounds=1, loops=1)
+    asgi = [c for c in comparisons if c.key.startswith("asgi/")]
+    starlette = [c for c in comparisons if c.key.startswith("starlette/")]
+    _check_shape(asgi, "asgi", 6)
+    _check_shape(starlette, "starlette", 3)
+
+
+def test_check_benchmarks_run() -> None:
+    _check_shape(bench_check.run(rounds=1, loops=1), "check", 2)
+
+
+def test_the_apps_answer_what_the_cases_say() -> None:
+    """The benchmarked responses are the ones described: fix mode strips what it must."""
+    for case in CASES:
+        violations = {
+            v.rule_id
+            for v in statusguard.check(
+                case.status_line, bench_check._wire_headers(case)(), case.body, method=case.method
+            )
+        }
+        assert bool(violations) == (case.expect != "clean"), (case.key, violations)
+
+
+def test_targets_table_names_every_target() -> None:
+    comparisons = [
+        *bench_wsgi.run(rounds=1, loops=1, cases=CASES[:1]),
+        *bench_asgi.run(rounds=1, loops=1, cases=CASES[:1]),
+        *bench_check.run(rounds=1, loops=1, cases=CASES[:1]),
+    ]
+    found = targets(comparisons)
+    assert len(found) == 5
+    assert targets_table(found).count("\n") == 6
+
+
+def test_harness_interleaves_and_pairs() -> None:
+    calls: list[str] = []
+
+    def contender(name: str) -> Contender:
+        return Contender(name, lambda n: calls.extend([name] * n))
+
+    comparison = measure("k", "t", [contender("a"), contender("b")], rounds=3, loops=2)
+    assert comparison.loops == {"a": 2, "b": 2}
+    assert calls.count("a") == calls.count("b") == 1 + 3 * 2  # one warm-up call each
+    assert len(comparison.samples["a"]) == 3
+    with pytest.raises(ValueError, match="repeat"):
+        measure("k", "t", [contender("a"), contender("a")], rounds=1, loops=1)
+
+
+def test_runner_writes_markdown_and_pyperf_json(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    markdown, suite = tmp_path / "out.md", tmp_path / "out.json"
+    argv = ["--suite", "wsgi,check", "--case", "clean-200", "--rounds", "1", "--loops", "1"]
+    assert run.main([*argv, "--markdown", str(markdown), "--json", str(suite)]) == 0
+    text = markdown.read_text(encoding="utf-8")
+    assert "Machine:" in text
+    assert "| statusguard fix |" in text
+    assert "## Targets" in text
+    assert capsys.readouterr().out.strip()
+    assert len(json.loads(suite.read_text(encoding="utf-8"))["benchmarks"]) == 9
+
+
+def test_profile_runs(capsys: pytest.CaptureFixture[str]) -> None:
+    assert profile_hot_path.main(["clean-200", "--responses", "10", "--top", "3"]) == 0
+    out = capsys.readouterr().out
+    assert "WSGIStatusGuard" in out
+    assert "ASGIStatusGuard" in out
+
+
+def test_end_to_end_runs_and_stops_its_servers() -> None:
+    results = bench_e2e.run(rounds=1, duration=0.3, warmup=0, connections=2, tool="python")
+    assert [r.server for r in results] == list(bench_e2e.SERVERS)
+    for result in results:
+        assert result.plain[0] > 0
+        assert result.guarded[0] > 0
+    assert "requests/s" in bench_e2e.table(results)
+
+
+@pytest.mark.parametrize("server", bench_e2e.SERVERS)
+def test_end_to_end_servers_are_stopped(server: str) -> None:
+    with bench_e2e.serving(server) as started:
+        groups = [srv.process.pid for srv in started.values()]
+        assert len(groups) == 2
+    for pgid in groups:
+        with pytest.raises(ProcessLookupError):
+            os.killpg(pgid, 0)
+
+
+def test_load_client_counts_nothing_without_a_server() -> None:
+    with pytest.raises(OSError):
+        load_client.load("127.0.0.1", 1, 0.1, connections=1)
