@@ -113,6 +113,14 @@ ROUTES: tuple[Route, ...] = (
         protocol="asgi",
     ),
     _r(
+        "transfer-encoding-invalid",
+        "/chunked-twice",
+        "200 OK",
+        [_TEXT, ("Transfer-Encoding", "chunked"), ("Transfer-Encoding", "chunked")],
+        _HELLO,
+        protocol="asgi",
+    ),
+    _r(
         "content-length-with-transfer-encoding",
         "/length-and-chunked",
         "200 OK",

@@ -21,6 +21,7 @@ PUBLIC_IDS = {
     "head-content",
     "content-length-forbidden",
     "transfer-encoding-forbidden",
+    "transfer-encoding-invalid",
     "content-length-with-transfer-encoding",
     "content-length-invalid",
     "content-length-mismatch",

@@ -79,6 +79,52 @@ def _te_forbidden(head: Head) -> str | None:
     return None
 
 
+def _codings(value: bytes) -> list[bytes]:
+    return [c.strip(b" \t").lower() for c in value.split(b",") if c.strip(b" \t")]
+
+
+def _te_line_invalid(value: bytes) -> bool:
+    codings = _codings(value)
+    chunked = codings.count(b"chunked")
+    return chunked > 1 or (chunked == 1 and codings[-1] != b"chunked")
+
+
+def _te_invalid(head: Head) -> str | None:
+    # "A sender MUST NOT apply the chunked transfer coding more than once to a message body
+    # (i.e., chunking an already chunked message is not allowed)." (RFC 9112 §6.1)  Each line
+    # is judged alone, and a list split over several lines is reported too: h11 (so uvicorn's
+    # h11 protocol and hypercorn) refuses "multiple Transfer-Encoding headers".
+    values = head.fields.get(b"transfer-encoding")
+    if not values:
+        return None
+    for value in values:
+        if _te_line_invalid(value):
+            return (
+                f"Transfer-Encoding {value.decode('latin-1')!r} applies chunked twice or not last."
+            )
+    if len(values) > 1:
+        shown = ", ".join(repr(v.decode("latin-1")) for v in values)
+        return f"Transfer-Encoding is split over {len(values)} field lines: {shown}."
+    return None
+
+
+def _te_invalid_fix(head: Head) -> Head:
+    codings: list[bytes] = []
+    chunked = False
+    for value in head.fields.get(b"transfer-encoding", ()):
+        for coding in _codings(value):
+            if coding == b"chunked":
+                chunked = True
+            elif coding not in codings:
+                codings.append(coding)
+    if chunked:
+        codings.append(b"chunked")
+    headers = head.without(b"transfer-encoding")
+    if codings:
+        headers.append((b"Transfer-Encoding", b", ".join(codings)))
+    return head.with_headers(headers)
+
+
 def _cl_with_te(head: Head) -> str | None:
     if b"content-length" in head.fields and b"transfer-encoding" in head.fields:
         te = b", ".join(head.fields[b"transfer-encoding"])
@@ -214,6 +260,17 @@ TRANSFER_ENCODING_FORBIDDEN = Rule(
     fix=_drop(b"transfer-encoding"),
     fix_summary="remove Transfer-Encoding",
     reads=SHAPE_ONLY,
+)
+
+TRANSFER_ENCODING_INVALID = Rule(
+    id="transfer-encoding-invalid",
+    severity=Severity.ERROR,
+    reference=Reference(9112, "6.1"),
+    summary="Transfer-Encoding applies chunked once, last, in one field line",
+    check=_te_invalid,
+    fix=_te_invalid_fix,
+    fix_summary="merge the codings into one line with chunked once, last",
+    reads=frozenset({b"transfer-encoding"}),
 )
 
 CONTENT_LENGTH_WITH_TRANSFER_ENCODING = Rule(
