@@ -390,8 +390,9 @@ class Engine:
     def recompile(self) -> None:
         self.mode = _forced_mode or self.config.mode
         self._modes = {rule.id: self._mode_of(rule) for rule in self._catalogue}
-        self._plans = {status: self._compile(status) for status in range(100, 600)}
-        self._plans[0] = self._compile(0)
+        # Plans are compiled on first use: an import or a guard that sees a dozen statuses
+        # does not pay for five hundred.  A race between threads compiles one twice, harmlessly.
+        self._plans = {}
         # What Engine.screen learnt belongs to the old plans: it goes with them.
         self._screen_plans: dict[Hashable, Plan | None] = {}
         self._heads: dict[Hashable, Verdict] = {}  # whole heads that passed, any status
@@ -436,8 +437,12 @@ class Engine:
 
     def plan(self, status: int) -> Plan:
         plan = self._plans.get(status)
-        if plan is None:  # outside 100..599: the invalid-status plan
-            plan = self._plans[0]
+        if plan is None:
+            if not 100 <= status <= 599:  # every invalid status shares one plan
+                status = 0
+                plan = self._plans.get(0)
+            if plan is None:
+                plan = self._plans[status] = self._compile(status)
         return plan
 
     def begin(
@@ -502,7 +507,7 @@ class Engine:
         if not isinstance(status, (int, str, bytes)):
             return None  # not a status at all: the full path reports it
         code = status if isinstance(status, int) else parse_status(status)[0]
-        plan = self._plans.get(code)
+        plan = self.plan(code) if 100 <= code <= 599 else None
         if plan is not None and not plan.screened:
             plan = None
         if isinstance(status, int) or len(status) <= _MAX_LINE:
