@@ -68,3 +68,8 @@ def is_http_date(value: bytes) -> bool:
     from werkzeug.http import parse_date
 
     return parse_date(value.decode("latin-1")) is not None
+
+
+def show(value: bytes) -> str:
+    """A field value quoted for a message: as text, with control characters escaped."""
+    return repr(value.decode("latin-1"))

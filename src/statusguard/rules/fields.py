@@ -16,6 +16,7 @@ from ._syntax import (
     is_http_date,
     is_imf_fixdate,
     now_imf_fixdate,
+    show,
 )
 from .framing import NO_CONTENT_STATUSES
 
@@ -38,7 +39,7 @@ def _is_token(name: bytes) -> bool:
 def _name_invalid(head: Head) -> str | None:
     for name, _ in head.headers:
         if not _is_token(name):
-            return f"the field name {name!r} is not a token."
+            return f"the field name {show(name)} is not a token."
     return None
 
 
@@ -49,10 +50,12 @@ def _name_invalid_fix(head: Head) -> Head:
 def _value_invalid(head: Head) -> str | None:
     for name, value in head.headers:
         if CONTROL.search(value) is not None:
-            return f"the value of {name.decode('latin-1')} is {value!r}."
+            return f"the value of {name.decode('latin-1')} is {show(value)}."
         if value[:1] in _OWS or value[-1:] in _OWS:
             # field-value = *field-content, which neither starts nor ends with SP or HTAB.
-            return f"the value of {name.decode('latin-1')} has surrounding whitespace: {value!r}."
+            return (
+                f"the value of {name.decode('latin-1')} has surrounding whitespace: {show(value)}."
+            )
     return None
 
 
@@ -137,7 +140,7 @@ def _date_missing_fix(head: Head) -> Head:
 def _date_invalid(head: Head) -> str | None:
     for value in head.fields.get(b"date", ()):
         if not is_imf_fixdate(value):
-            return f"Date is {value!r}."
+            return f"Date is {show(value)}."
     return None
 
 
@@ -162,7 +165,7 @@ def _type_missing(head: Head) -> str | None:
 def _location_invalid(head: Head) -> str | None:
     for value in head.fields.get(b"location", ()):
         if URI_REFERENCE.fullmatch(value) is None:
-            return f"Location {value!r} is not a URI-reference."
+            return f"Location {show(value)} is not a URI-reference."
     return None
 
 
@@ -180,7 +183,7 @@ def _content_range_invalid(head: Head) -> str | None:
         if parsed is None or (
             parsed.length is not None and parsed.stop is not None and parsed.stop > parsed.length
         ):
-            return f"Content-Range {value!r} does not parse as a byte range."
+            return f"Content-Range {show(value)} does not parse as a byte range."
     return None
 
 
@@ -188,7 +191,7 @@ def _retry_after_invalid(head: Head) -> str | None:
     for value in head.fields.get(b"retry-after", ()):
         value = value.strip(b" \t")
         if DIGITS.fullmatch(value) is None and not is_http_date(value):
-            return f"Retry-After is {value!r}."
+            return f"Retry-After is {show(value)}."
     return None
 
 

@@ -9,7 +9,7 @@ streams, the engine applies them chunk by chunk.
 from __future__ import annotations
 
 from ..model import SHAPE_ONLY, Fix, Head, Reference, Rule, Severity
-from ._syntax import DIGITS
+from ._syntax import DIGITS, show
 
 NO_CONTENT_STATUSES = frozenset({*range(100, 200), 204, 205, 304})
 NO_LENGTH_STATUSES = frozenset({*range(100, 200), 204})
@@ -128,7 +128,7 @@ def _te_invalid_fix(head: Head) -> Head:
 def _cl_with_te(head: Head) -> str | None:
     if b"content-length" in head.fields and b"transfer-encoding" in head.fields:
         te = b", ".join(head.fields[b"transfer-encoding"])
-        return f"Content-Length stands beside Transfer-Encoding: {te!r}."
+        return f"Content-Length stands beside Transfer-Encoding: {show(te)}."
     return None
 
 
@@ -166,7 +166,7 @@ def _length_invalid(head: Head) -> str | None:
     bad = [v for v in values if not _is_length(v.strip(b" \t"))]
     if bad:
         return (
-            f"Content-Length {bad[0]!r} is not a non-negative decimal integer "
+            f"Content-Length {show(bad[0])} is not a non-negative decimal integer "
             f"of at most {_MAX_LENGTH_DIGITS} digits."
         )
     distinct = {int(v) for v in values}

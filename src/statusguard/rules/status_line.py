@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from ..codes import lookup
 from ..model import SHAPE_ONLY, Head, Reference, Rule, Severity
-from ._syntax import CONTROL
+from ._syntax import CONTROL, show
 
 
 def _invalid(head: Head) -> str | None:
@@ -52,7 +52,7 @@ def _reason_invalid(head: Head) -> str | None:
     reason = head.reason
     if reason is None or CONTROL.search(reason) is None:
         return None
-    return f"the reason phrase {reason!r} contains control characters."
+    return f"the reason phrase {show(reason)} contains control characters."
 
 
 def _reason_fix(head: Head) -> Head:
