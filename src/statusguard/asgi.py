@@ -50,10 +50,9 @@ from ._asgi_types import (
     Send,
     as_message,
 )
-from .engine import Config, Engine, ResponseCheck, Verdict
+from .engine import Config, Engine, Guard, ResponseCheck, Verdict
 from .errors import StatusGuardError, StatusGuardWarning
 from .model import Head, Mode, Rule, Violation
-from .report import Stats
 
 __all__ = ["ASGIStatusGuard"]
 
@@ -72,7 +71,7 @@ _TRAILERS: Final = 3  # the content was discarded, and so are the trailers annou
 _PASS: Final = 4  # nothing left to check: every message goes to the server untouched
 
 
-class ASGIStatusGuard:
+class ASGIStatusGuard(Guard):
     """Check every HTTP response of ``app`` against the rules of its status code.
 
     ``app.add_middleware(ASGIStatusGuard, mode="fix")`` (FastAPI, Starlette) or
@@ -111,14 +110,6 @@ class ASGIStatusGuard:
         self.app = app
         self.engine = Engine("asgi", config)
         self.server_date = "always" if config.server_date == "auto" else config.server_date
-
-    def stats(self) -> Stats:
-        """Exact counts of the violations seen so far, and of internal errors."""
-        return self.engine.stats()
-
-    def flush(self) -> None:
-        """Log the aggregated repeat counts now (at shutdown, or from a test)."""
-        self.engine.reporter.flush()
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":

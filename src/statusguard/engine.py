@@ -31,6 +31,7 @@ __all__ = [
     "SERVER_DATE_POLICIES",
     "Config",
     "Engine",
+    "Guard",
     "ResponseCheck",
     "Verdict",
     "force",
@@ -573,6 +574,21 @@ class Engine:
 
     def stats(self) -> Stats:
         return self.reporter.stats()
+
+
+class Guard:
+    """What both middlewares offer besides being called: their counters and the log flush."""
+
+    __slots__ = ()
+    engine: Engine
+
+    def stats(self) -> Stats:
+        """The exact violation counters since the guard was created, and internal errors."""
+        return self.engine.stats()
+
+    def flush(self) -> None:
+        """Log the aggregated repeat counts now (at shutdown, or from a test)."""
+        self.engine.reporter.flush()
 
 
 class ResponseCheck:

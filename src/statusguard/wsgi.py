@@ -31,13 +31,13 @@ from .engine import (
     QUIET_ASK,
     Config,
     Engine,
+    Guard,
     ResponseCheck,
     headers_to_bytes,
     parse_status,
 )
 from .errors import StatusGuardError
 from .model import Head, Rule, Violation
-from .report import Stats
 
 if TYPE_CHECKING:
     import logging
@@ -75,7 +75,7 @@ def server_date_policy(server_software: str) -> str:
     return _SERVER_DATES.get(name, "if-absent")
 
 
-class WSGIStatusGuard:
+class WSGIStatusGuard(Guard):
     """Check, repair or reject every response of a WSGI application.
 
     ``mode`` is ``"strict"``, ``"warn"`` or ``"fix"`` (default: ``STATUSGUARD_MODE`` from the
@@ -114,14 +114,6 @@ class WSGIStatusGuard:
 
     def __call__(self, environ: WSGIEnvironment, start_response: StartResponse) -> Iterable[bytes]:
         return _Response(self.engine, environ, start_response).run(self.app)
-
-    def stats(self) -> Stats:
-        """The exact violation counters since the guard was created."""
-        return self.engine.stats()
-
-    def flush(self) -> None:
-        """Log the aggregated repeat counts now (at shutdown, or from a test)."""
-        self.engine.reporter.flush()
 
     def __repr__(self) -> str:
         return f"<WSGIStatusGuard mode={self.engine.mode!r} app={self.app!r}>"
