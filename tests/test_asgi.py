@@ -1040,3 +1040,19 @@ def test_warn_mode_output_is_the_input(response: tuple[str, list[Message]]) -> N
     # Only an empty chunk that came while the head was held may be missing: it carried nothing.
     assert without_empty_chunks(sent) == without_empty_chunks(messages)
     assert all(any(out is original for original in messages) for out in sent)
+
+
+@pytest.mark.parametrize("mode", ["warn", "fix"])
+def test_one_shot_header_iterables_reach_the_server(mode: str) -> None:
+    # ASGI allows any iterable of headers; a generator read by the guard must not go out empty.
+    lines = [(b"content-type", b"text/plain"), (b"x-id", b"1")]
+
+    async def app(scope: Scope, receive: Receive, send: Send) -> None:
+        await send({"type": "http.response.start", "status": 200, "headers": iter(lines)})
+        await send({"type": "http.response.body", "body": b"hi"})
+
+    guard, seen = guarded(app, mode)
+    sent = run(guard)
+    assert list(sent[0]["headers"]) == lines
+    assert sent[1]["body"] == b"hi"
+    assert seen == []

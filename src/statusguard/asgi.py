@@ -218,8 +218,13 @@ class _Responder:
         # (The message is read as a Message, not cast to its TypedDict: a cast is a call.)
         status = message["status"]
         headers = message.get("headers", ())
+        if not isinstance(headers, (list, tuple)):
+            # ASGI allows any iterable: read a one-shot one (a generator, a map) once, and
+            # forward a copy of the message that carries the list.
+            headers = list(headers)
+            message = {**message, "headers": headers}
         verdict = None
-        if type(status) is int and isinstance(headers, (list, tuple)):
+        if type(status) is int:
             self._start_message = message
             verdict = self._engine.screen(
                 status,

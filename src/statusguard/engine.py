@@ -474,6 +474,10 @@ class Engine:
         seen before checked, by the rules that read values.  Whole heads seen before cost one
         dict lookup.  The memos are bounded and emptied by :meth:`recompile`.
         """
+        if type(status) not in (int, str, bytes):
+            # 200.0 or Decimal(200) hash like 200 but are no status at all: the full path
+            # reports them, and they must not share the memo of a real 200.
+            return None
         try:
             key = (status, context, *headers)
             verdict = self._heads.get(key)
@@ -548,10 +552,13 @@ class Engine:
         """What the body rules need for heads of this shape: ``ResponseCheck.start`` in
         advance, for a head that its head rules leave unchanged."""
         holds = ResponseCheck(self, head, head.method, "", True).wants_content()
+        # The verdict keeps the head's status line and context, never its values: a memo of
+        # verdicts must not hold on to a megabyte header (its size bound is on lines).
+        template = head.with_headers([])
         method = head.method
         no_content = head.status in NO_CONTENT_STATUSES
         if method == "CONNECT":
-            return Verdict(head, holds=holds, slow=True)
+            return Verdict(template, holds=holds, slow=True)
         if plan.content_forbidden is not Mode.OFF and no_content:
             rule, mode = CONTENT_FORBIDDEN, plan.content_forbidden
         elif plan.head_content is not Mode.OFF and method == "HEAD":
@@ -561,16 +568,16 @@ class Engine:
             if plan.length_mismatch is not Mode.OFF and b"transfer-encoding" not in head.fields:
                 at = [i for i, (n, _) in enumerate(head.headers) if n.lower() == b"content-length"]
                 if len(at) > 1:
-                    return Verdict(head, holds=holds, slow=True)
+                    return Verdict(template, holds=holds, slow=True)
                 length_at = at[0] if at else -1
             type_needed = plan.type_missing is not Mode.OFF and b"content-type" not in head.fields
-            return Verdict(head, holds=holds, length_at=length_at, type_needed=type_needed)
+            return Verdict(template, holds=holds, length_at=length_at, type_needed=type_needed)
         else:
-            return Verdict(head, holds=holds)
+            return Verdict(template, holds=holds)
         if (mode is Mode.FIX and rule.fix is not None) or head.status == 205:
             # Fix mode discards the content: the adapter has to hold on to the body.
-            return Verdict(head, holds=holds, slow=True)
-        return Verdict(head, holds=holds, empty_only=True)
+            return Verdict(template, holds=holds, slow=True)
+        return Verdict(template, holds=holds, empty_only=True)
 
     def stats(self) -> Stats:
         return self.reporter.stats()

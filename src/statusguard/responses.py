@@ -33,6 +33,8 @@ class Repaired:
     def status_line(self) -> str:
         """The WSGI-style status line, ``"204 No Content"``."""
         reason = (self.reason or b"").decode("latin-1")
+        if self.status == 0:  # not a status line at all: it stays as the app wrote it
+            return reason
         return f"{self.status} {reason}".rstrip() if reason else str(self.status)
 
 

@@ -107,6 +107,9 @@ REASON_PHRASE_INVALID = Rule(
     check=_reason_invalid,
     fix=_reason_fix,
     fix_summary="replace the phrase with the IANA reason phrase",
+    # Only for a real status: an unparsable status line is status-code-invalid's, and is
+    # passed on as the app wrote it (no "0 Unknown" in its place).
+    statuses=frozenset(range(100, 600)),
     protocols=frozenset({"wsgi", "http"}),
     reads=SHAPE_ONLY,
 )
