@@ -419,4 +419,7 @@ def test_asgi_fix_mode_never_raises_and_h11_accepts_the_output(
     if not sendable(code, TARGET.reported):
         return
     assert isinstance(out.status, int)
-    send_with_h11(method, version, out.status, list(out.headers), b"", out.chunks)
+    # Every ASGI server drops the content of a response to HEAD itself (uvicorn's h11
+    # protocol does exactly this before h11 sees it), so head-content is a WSGI rule.
+    chunks = [] if method == "HEAD" else out.chunks
+    send_with_h11(method, version, out.status, list(out.headers), b"", chunks)

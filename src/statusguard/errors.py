@@ -12,7 +12,9 @@ __all__ = ["ConfigurationError", "StatusGuardError", "StatusGuardWarning"]
 class StatusGuardWarning(UserWarning):
     """Issued for violations in warn mode.
 
-    ``-W error::statusguard.StatusGuardWarning`` turns warn mode into strict mode."""
+    Issued once per distinct violation (rule, status, method, route), with its first log
+    line, so ``-W error::statusguard.StatusGuardWarning`` raises on the first occurrence of
+    each; strict mode raises on every one."""
 
 
 class ConfigurationError(ValueError):

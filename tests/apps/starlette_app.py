@@ -57,8 +57,14 @@ async def item(request: Request) -> Response:
     return PlainTextResponse(f"item {request.path_params['item_id']}")
 
 
+async def secret(request: Request) -> Response:
+    # A 401 without WWW-Authenticate, under a route template (for the log labels).
+    return PlainTextResponse("who are you?", status_code=401)
+
+
 routes = [
     Route("/plain", plain),
+    Route("/items/{item_id:int}/secret", secret),
     Route("/null-204", null_204),
     Route("/not-modified", not_modified),
     Route("/dated", dated),

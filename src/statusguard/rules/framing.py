@@ -236,8 +236,13 @@ HEAD_CONTENT = Rule(
     summary="A response to HEAD cannot contain content",
     check=_head_content,
     fix=_keep,
-    fix_summary="discard the content and keep the Content-Length a GET would have had",
+    fix_summary="discard the content and keep the Content-Length",
     phase="body",
+    # Every ASGI server drops the content of a response to HEAD itself (uvicorn with h11 and
+    # httptools, hypercorn, gunicorn's ASGI worker, granian: docs/servers-asgi.md), and
+    # Starlette and Django send it on purpose; only WSGI servers (the werkzeug dev server,
+    # wsgiref, gunicorn before 26.2) put it on the wire.
+    protocols=frozenset({"wsgi", "http"}),
 )
 
 CONTENT_LENGTH_FORBIDDEN = Rule(
