@@ -109,16 +109,14 @@ def _te_invalid(head: Head) -> str | None:
 
 
 def _te_invalid_fix(head: Head) -> Head:
-    codings: list[bytes] = []
-    chunked = False
-    for value in head.fields.get(b"transfer-encoding", ()):
-        for coding in _codings(value):
-            if coding == b"chunked":
-                chunked = True
-            elif coding not in codings:
-                codings.append(coding)
-    if chunked:
-        codings.append(b"chunked")
+    # Only the framing is repaired: extra "chunked" entries go and the lines are merged, in
+    # order.  The other codings were applied by the app and stay as they are; a "chunked"
+    # that is not last cannot be repaired without changing how the content is decoded.
+    codings = [c for value in head.fields.get(b"transfer-encoding", ()) for c in _codings(value)]
+    if b"chunked" in codings and codings[-1] != b"chunked":
+        return head
+    if b"chunked" in codings:
+        codings = [c for c in codings[:-1] if c != b"chunked"] + [b"chunked"]
     headers = head.without(b"transfer-encoding")
     if codings:
         headers.append((b"Transfer-Encoding", b", ".join(codings)))
@@ -274,7 +272,7 @@ TRANSFER_ENCODING_INVALID = Rule(
     summary="Transfer-Encoding applies chunked once, last, in one field line",
     check=_te_invalid,
     fix=_te_invalid_fix,
-    fix_summary="merge the codings into one line with chunked once, last",
+    fix_summary="drop the extra chunked and merge the lines; a chunked not last is only reported",
     reads=frozenset({b"transfer-encoding"}),
 )
 
