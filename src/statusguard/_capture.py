@@ -178,7 +178,13 @@ def _read_content(
         # response: the head of a HEAD request (what curl -I prints).
         return b"", position, True
     if coding == b"chunked":
-        return _read_chunked(data, position, line)
+        try:
+            return _read_chunked(data, position, line)
+        except CaptureError:
+            # curl -si prints the content already de-chunked (and keeps the header): take the
+            # rest, up to the next response, as the decoded content.
+            end = _next_status_line(data, position)
+            return data[position:end], end, False
     if declared is not None:
         end = position + declared
         if _STATUS_LINE.match(data, _skip_blank_lines(data, end)) is not None:
