@@ -243,3 +243,11 @@ def test_extra_rules_and_logger_name(caplog: pytest.LogCaptureFixture) -> None:
     assert any("[no-teapots]" in r.getMessage() for r in caplog.records)
     with pytest.raises(ConfigurationError, match="already in the catalogue"):
         Config.from_options(extra_rules=[dataclasses.replace(teapot, id="date-missing")])
+
+
+@pytest.mark.parametrize("entry", ["check", "repair"])
+def test_pure_entry_points_refuse_an_unknown_server_date(entry: str) -> None:
+    import statusguard
+
+    with pytest.raises(ConfigurationError, match="server_date"):
+        getattr(statusguard, entry)(200, [], server_date="bogus")

@@ -8,7 +8,8 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from .engine import Config, Engine, headers_to_bytes, parse_status
+from .engine import SERVER_DATE_POLICIES, Config, Engine, headers_to_bytes, parse_status
+from .errors import ConfigurationError
 from .model import Head, HeaderList, Violation
 
 __all__ = ["Repaired", "check", "repair"]
@@ -59,6 +60,12 @@ def _run(
     return out_head, out, response.violations
 
 
+def _check_server_date(server_date: str) -> None:
+    if server_date == "auto" or server_date not in SERVER_DATE_POLICIES:
+        choices = ", ".join(p for p in SERVER_DATE_POLICIES if p != "auto")
+        raise ConfigurationError(f"server_date must be one of {choices}, not {server_date!r}")
+
+
 def _head(
     status: int | str | bytes,
     headers: Iterable[tuple[str | bytes, str | bytes]],
@@ -96,6 +103,7 @@ def check(
     ``server_date`` says what the server would do with Date (``"never"``: the response is
     what goes on the wire).
     """
+    _check_server_date(server_date)
     lines = headers if isinstance(headers, (list, tuple)) else list(headers)
     data = body if isinstance(body, bytes) else b"".join(body)
     verdict = _CHECK.screen(
@@ -120,5 +128,6 @@ def repair(
     server_date: str = "never",
 ) -> Repaired:
     """The response as fix mode would send it, with the violations of the original."""
+    _check_server_date(server_date)
     head, out, violations = _run(_REPAIR, status, headers, body, method, http_version, server_date)
     return Repaired(head.status, head.reason, head.headers, out, violations)
