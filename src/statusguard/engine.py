@@ -748,9 +748,10 @@ class ResponseCheck:
         if known:
             detail = CONTENT_LENGTH_MISMATCH.check(self.head)
             if detail is not None:
-                fixed = mode is Mode.FIX and CONTENT_LENGTH_MISMATCH.fix is not None
-                if fixed and CONTENT_LENGTH_MISMATCH.fix is not None:
-                    self.head = CONTENT_LENGTH_MISMATCH.fix(self.head)
+                fix = CONTENT_LENGTH_MISMATCH.fix
+                fixed = mode is Mode.FIX and fix is not None
+                if fixed and fix is not None:  # (the second test only narrows the type)
+                    self.head = fix(self.head)
                 violation = self._violation(CONTENT_LENGTH_MISMATCH, mode, detail, fixed)
                 if mode is Mode.STRICT:
                     raised.append(violation)

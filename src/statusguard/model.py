@@ -154,10 +154,6 @@ class Head:
         return [(n, v) for n, v in self.headers if n.lower() not in drop]
 
     @property
-    def is_head(self) -> bool:
-        return self.method == "HEAD"
-
-    @property
     def is_connect_success(self) -> bool:
         return self.method == "CONNECT" and 200 <= self.status < 300
 
