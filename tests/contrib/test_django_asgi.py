@@ -7,15 +7,13 @@ and this test process leaves Django's settings to the other test modules.
 
 from __future__ import annotations
 
-import contextlib
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 
 import pytest
-from support.servers import Server, serve
+from support.servers import GetServer, serve_lazily
 from support.wire import assert_wire_clean, exchange, wire_problems
 
 ENV = {"DJANGO_SETTINGS_MODULE": "django_asgi_project.settings"}
-GetServer = Callable[[str], Server]
 
 
 @pytest.fixture(scope="module", params=("uvicorn-h11", "uvicorn-httptools"))
@@ -25,15 +23,7 @@ def server_name(request: pytest.FixtureRequest) -> str:
 
 @pytest.fixture(scope="module")
 def running(server_name: str) -> Iterator[GetServer]:
-    with contextlib.ExitStack() as stack:
-        servers: dict[str, Server] = {}
-
-        def get(attr: str) -> Server:
-            if attr not in servers:
-                app = f"django_asgi_project.asgi:{attr}"
-                servers[attr] = stack.enter_context(serve(server_name, app, env=ENV))
-            return servers[attr]
-
+    with serve_lazily(server_name, "django_asgi_project.asgi", env=ENV) as get:
         yield get
 
 

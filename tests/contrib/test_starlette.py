@@ -3,16 +3,15 @@ through Starlette's TestClient and through uvicorn (h11 and httptools)."""
 
 from __future__ import annotations
 
-import contextlib
 import logging
 import warnings
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from typing import Any
 
 import httpx
 import pytest
 from apps import starlette_app
-from support.servers import Server, serve
+from support.servers import GetServer, serve_lazily
 from support.wire import assert_wire_clean, exchange, wire_problems
 
 from statusguard import StatusGuardError, Violation
@@ -89,8 +88,6 @@ def test_reports_use_the_route_template(caplog: pytest.LogCaptureFixture) -> Non
 
 # -- uvicorn ---------------------------------------------------------------------------------
 
-GetServer = Callable[[str], Server]
-
 
 @pytest.fixture(scope="module", params=("uvicorn-h11", "uvicorn-httptools"))
 def server_name(request: pytest.FixtureRequest) -> str:
@@ -99,15 +96,7 @@ def server_name(request: pytest.FixtureRequest) -> str:
 
 @pytest.fixture(scope="module")
 def running(server_name: str) -> Iterator[GetServer]:
-    with contextlib.ExitStack() as stack:
-        servers: dict[str, Server] = {}
-
-        def get(attr: str) -> Server:
-            if attr not in servers:
-                app = f"apps.starlette_app:{attr}"
-                servers[attr] = stack.enter_context(serve(server_name, app))
-            return servers[attr]
-
+    with serve_lazily(server_name, "apps.starlette_app") as get:
         yield get
 
 

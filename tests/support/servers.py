@@ -30,7 +30,7 @@ import subprocess
 import sys
 import threading
 import time
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal
@@ -356,3 +356,23 @@ def serve(
         yield srv
     finally:
         srv.stop()
+
+
+GetServer = Callable[[str], Server]
+
+
+@contextlib.contextmanager
+def serve_lazily(
+    server: str, module: str, *, env: dict[str, str] | None = None
+) -> Iterator[GetServer]:
+    """``get(attr)`` serves ``module:attr`` with ``server``, started on first use and kept
+    until the block ends (a module-scoped fixture starts each app once)."""
+    with contextlib.ExitStack() as stack:
+        servers: dict[str, Server] = {}
+
+        def get(attr: str) -> Server:
+            if attr not in servers:
+                servers[attr] = stack.enter_context(serve(server, f"{module}:{attr}", env=env))
+            return servers[attr]
+
+        yield get
