@@ -198,5 +198,5 @@ def test_a_clean_response_takes_the_fast_path() -> None:
     pair = Pair(WSGIStatusGuard, "fix")
     pair.app = app
     _compare(pair, lambda guard: call_wsgi(guard))
-    assert pair.screened.engine._heads
-    assert not pair.full.engine._heads
+    assert pair.screened.engine.heads
+    assert not pair.full.engine.heads

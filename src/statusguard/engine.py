@@ -361,7 +361,10 @@ def parse_status(status: object) -> tuple[int, bytes | None]:
 
 
 class Engine:
-    """The compiled configuration of one guard.  Immutable but for its counters."""
+    """The compiled configuration of one guard.  Immutable but for its counters and memos."""
+
+    # The screen's memo of whole heads that passed (see :meth:`screen`), any status.
+    heads: dict[Hashable, Verdict]
 
     def __init__(self, protocol: str, config: Config, *, register: bool = True) -> None:
         if protocol not in ("wsgi", "asgi", "http"):
@@ -394,9 +397,13 @@ class Engine:
         # Plans are compiled on first use: an import or a guard that sees a dozen statuses
         # does not pay for five hundred.  A race between threads compiles one twice, harmlessly.
         self._plans = {}
-        # What Engine.screen learnt belongs to the old plans: it goes with them.
+        # What Engine.screen learnt belongs to the old plans: it goes with them.  (``heads`` is
+        # emptied, not replaced: the adapters keep a reference to it.)
         self._screen_plans: dict[Hashable, Plan | None] = {}
-        self._heads: dict[Hashable, Verdict] = {}  # whole heads that passed, any status
+        heads: dict[Hashable, Verdict] | None = getattr(self, "heads", None)
+        if heads is None:
+            self.heads = heads = {}
+        heads.clear()
 
     def _mode_of(self, rule: Rule) -> Mode:
         override = _forced_rules.get(rule.id) or self.config.rules.get(rule.id)
@@ -458,29 +465,31 @@ class Engine:
     def screen(
         self,
         status: int | str | bytes,
-        context: Hashable,
+        context: tuple[Hashable, ...],
         headers: Sequence[Sequence[Any]],
         describe: Callable[[], Head],
     ) -> Verdict | None:
         """A :class:`Verdict` when this head passes every head rule as it is; ``None`` when it
         does not, or when only the full path (``begin``/``start``) can tell.
 
-        ``status`` (an int or a WSGI status line), ``context`` (whatever the adapter derives the
-        head's method, HTTP version and ``server_date`` from) and the header lines (pairs of
-        ``str`` or ``bytes``) are what is remembered; ``describe()`` must build from them the
-        :class:`Head` the full path would check, line for line, and is called only for a shape
-        not seen before.  The rules' ``reads`` make this exact: a shape that failed a rule
-        reading the shape only fails for good; a shape that passed needs only its lines not
-        seen before checked, by the rules that read values.  Whole heads seen before cost one
-        dict lookup.  The memos are bounded and emptied by :meth:`recompile`.
+        ``status`` (an int or a WSGI status line), ``context`` (a tuple of whatever the adapter
+        derives the head's method, HTTP version and ``server_date`` from, of the same length on
+        every call) and the header lines (pairs of ``str`` or ``bytes``) are what is remembered;
+        ``describe()`` must build from them the :class:`Head` the full path would check, line
+        for line, and is called only for a shape not seen before.  The rules' ``reads`` make
+        this exact: a shape that failed a rule reading the shape only fails for good; a shape
+        that passed needs only its lines not seen before checked, by the rules that read
+        values.  Whole heads seen before cost one dict lookup: an adapter may make it itself,
+        ``heads.get((status, *context, *headers))``, and call this on a miss.  The memos are
+        bounded and emptied by :meth:`recompile`.
         """
         if type(status) not in (int, str, bytes):
             # 200.0 or Decimal(200) hash like 200 but are no status at all: the full path
             # reports them, and they must not share the memo of a real 200.
             return None
         try:
-            key = (status, context, *headers)
-            verdict = self._heads.get(key)
+            key = (status, *context, *headers)
+            verdict = self.heads.get(key)
         except TypeError:  # unhashable lines (lists, bytearrays): the full path handles them
             return None
         if verdict is not None:
@@ -491,7 +500,7 @@ class Engine:
                 plan = self._screen_plan(status)
             if plan is None:
                 return None
-            shape_key = (status, context, *[line[0] for line in headers])
+            shape_key = (status, *context, *[line[0] for line in headers])
             known = plan.shapes.get(shape_key, _UNSEEN)
             if known is _UNSEEN:
                 return self._learn(plan, key, shape_key, headers, describe)
@@ -499,7 +508,7 @@ class Engine:
                 return None
             if plan.lines.issuperset(headers):
                 # Lines seen before: this head will likely come again.
-                _remember(self._heads, key, known.exact(headers), _MAX_HEADS)
+                _remember(self.heads, key, known.exact(headers), _MAX_HEADS)
             elif not _lines_pass(plan, known, headers):
                 return None
             return known
@@ -545,7 +554,7 @@ class Engine:
             plan.lines.clear()
         plan.lines.update(line for line, ok in zip(headers, small, strict=True) if ok)
         if all(small):
-            _remember(self._heads, key, verdict.exact(headers), _MAX_HEADS)
+            _remember(self.heads, key, verdict.exact(headers), _MAX_HEADS)
         return verdict
 
     def _verdict(self, plan: Plan, head: Head) -> Verdict:

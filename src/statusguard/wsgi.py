@@ -112,11 +112,88 @@ class WSGIStatusGuard(Guard):
             ),
         )
 
+        self._known_head = self.engine.heads.get  # the screen's memo of heads that passed
+
     def __call__(self, environ: WSGIEnvironment, start_response: StartResponse) -> Iterable[bytes]:
-        return _Response(self.engine, environ, start_response).run(self.app)
+        # The fast path, written out here because it runs on every response: a list body and
+        # a head the screen remembers as passing with that content go to the server as the app
+        # made them.  Anything else, and anything the app does that the fast path does not
+        # follow (write(), a start_response from a generator, a second one), goes to a
+        # _Response, which takes the response over from where it is.
+        start = _Start()
+        start.held = _NOT_STARTED
+        start.engine = self.engine
+        start.environ = environ
+        start.server_start_response = start_response
+        result = self.app(environ, start.start_response)
+        held = start.held
+        if type(held) is tuple and type(result) is list:
+            status, headers = held
+            try:
+                verdict = self._known_head(
+                    (
+                        status,
+                        environ["REQUEST_METHOD"],
+                        environ["SERVER_PROTOCOL"],
+                        environ.get("SERVER_SOFTWARE"),
+                        *headers,
+                    )
+                )
+                if verdict is not None:
+                    expected = verdict.quiet_length
+                    if (
+                        expected == (len(result[0]) if len(result) == 1 else sum(map(len, result)))
+                        or expected == QUIET_ALWAYS
+                    ):
+                        start_response(status, headers)
+                        return result
+            except Exception:
+                pass  # an environ, a head or a body out of the ordinary: the full path judges it
+        return start.take_over().respond(result)
 
     def __repr__(self) -> str:
         return f"<WSGIStatusGuard mode={self.engine.mode!r} app={self.app!r}>"
+
+
+# What _Start.held is before the app calls start_response.  (Typed as any value it can take:
+# the app's call changes it, which a type checker reading __call__ would not see.)
+_NOT_STARTED: tuple[str, WSGIHeaders] | _Response | None = None
+
+
+class _Start:
+    """The ``start_response`` and ``write`` the application gets: the fast path's state of one
+    response, as small as it can be, until a :class:`_Response` takes over."""
+
+    __slots__ = ("engine", "environ", "held", "server_start_response")
+
+    engine: Engine
+    environ: WSGIEnvironment
+    server_start_response: StartResponse
+    # None before the app's start_response, its (status, headers) after it, the _Response
+    # once the full path took over.
+    held: tuple[str, WSGIHeaders] | _Response | None
+
+    def start_response(
+        self, status: str, headers: WSGIHeaders, exc_info: OptExcInfo | None = None, /
+    ) -> Write:
+        if self.held is None and exc_info is None:
+            self.held = (status, headers)
+            return self.write
+        return self.take_over().start_response(status, headers, exc_info)
+
+    def write(self, data: bytes) -> None:
+        self.take_over().write(data)
+
+    def take_over(self) -> _Response:
+        """The full path for this response, from where the fast path left it."""
+        held = self.held
+        if type(held) is _Response:
+            return held
+        response = _Response(self.engine, self.environ, self.server_start_response)
+        if type(held) is tuple:
+            response.held = held
+        self.held = response
+        return response
 
 
 class _Response:
@@ -188,8 +265,8 @@ class _Response:
 
     # -- the server's side ---------------------------------------------------------------------
 
-    def run(self, app: WSGIApplication) -> Iterable[bytes]:
-        result = app(self.environ, self.start_response)
+    def respond(self, result: Iterable[bytes]) -> Iterable[bytes]:
+        """What the server gets for the app's ``result`` (the app has returned)."""
         self.result = result
         try:
             return self._respond(result)
