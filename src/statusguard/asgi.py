@@ -33,8 +33,8 @@ from __future__ import annotations
 
 import logging
 import os
-from collections.abc import Callable, Iterable, Mapping
-from typing import Final, cast
+from collections.abc import Awaitable, Callable, Generator, Iterable, Mapping
+from typing import TYPE_CHECKING, Final, cast
 
 from ._asgi_types import (
     AnyASGIApp,
@@ -50,7 +50,7 @@ from ._asgi_types import (
     Send,
     as_message,
 )
-from .engine import Config, Engine, Guard, ResponseCheck, Verdict
+from .engine import QUIET_ALWAYS, Config, Engine, Guard, ResponseCheck, Verdict
 from .errors import StatusGuardError, StatusGuardWarning
 from .model import Head, Mode, Rule, Violation
 
@@ -84,7 +84,7 @@ class ASGIStatusGuard(Guard):
     none (gunicorn's ASGI worker, granian), pass ``server_date="if-absent"``.
     """
 
-    __slots__ = ("app", "engine", "server_date")
+    __slots__ = ("_known_head", "app", "engine", "server_date")
 
     def __init__(
         self,
@@ -110,15 +110,132 @@ class ASGIStatusGuard(Guard):
         self.app = app
         self.engine = Engine("asgi", config)
         self.server_date = "always" if config.server_date == "auto" else config.server_date
+        self._known_head = self.engine.heads.get  # the screen's memo of heads that passed
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        responder = _Responder(self.engine, self.server_date, cast(HTTPScope, scope), send)
-        await self.app(scope, receive, responder.send)
-        if responder._held is not None:
-            await responder.close()
+        sender = _Sender()
+        sender.guard = self
+        sender.scope = scope
+        sender.server_send = send
+        sender.held = _NOTHING_HELD
+        sender.responder = None
+        await self.app(scope, receive, sender.send)
+        if sender.held is not _PASSED:
+            await sender.close()
+
+
+class _Done:
+    """An awaitable that is done at once: what ``send`` returns for a start it holds."""
+
+    __slots__ = ()
+
+    if TYPE_CHECKING:
+
+        def __await__(self) -> Generator[None, None, None]: ...
+
+    else:
+        # An empty iterator made in C: awaiting it costs no Python call.
+        __await__ = ().__iter__
+
+
+_DONE: Final = _Done()
+
+# _Sender.held: nothing held yet, and the fast path done (every message goes to the server).
+# (Typed as any value it can take: the app's calls change it, which a type checker reading
+# ASGIStatusGuard.__call__ would not see.)
+_NOTHING_HELD: Message | None = None
+_PASSED: Final[Message] = {"type": "statusguard.passed"}
+
+
+async def _send_both(send: Send, start: Message, body: Message) -> None:
+    await send(start)
+    await send(body)
+
+
+class _Sender:
+    """The ``send`` the application gets: the fast path's state of one response, as small as
+    it can be, until a :class:`_Responder` takes over.
+
+    The fast path, written out in :meth:`send` because it runs on every response: a start whose
+    head the screen remembers as passing is held (or forwarded, when the content cannot change
+    anything), and a single final body that leaves it quiet goes out after it as the app made
+    both.  ``send`` is a plain method returning an awaitable, which ASGI allows: a held start
+    costs no coroutine.  Anything else goes to a _Responder, which takes the response over
+    from where it is.
+    """
+
+    __slots__ = ("guard", "held", "responder", "scope", "server_send", "verdict")
+
+    guard: ASGIStatusGuard
+    scope: Scope
+    server_send: Send
+    held: Message | None  # the start held by the screen's verdict, or _PASSED
+    responder: _Responder | None
+    verdict: Verdict
+
+    def send(self, message: Message) -> Awaitable[None]:
+        responder = self.responder
+        if responder is not None:
+            return responder.send(message)
+        held = self.held
+        if held is _PASSED:
+            return self.server_send(message)
+        try:
+            kind = message["type"]
+            if held is None:
+                if kind == START:
+                    status = message["status"]
+                    headers = message["headers"]
+                    if type(status) is int and type(headers) is list:
+                        scope = self.scope
+                        verdict = self.guard._known_head(
+                            (status, scope["method"], scope["http_version"], *headers)
+                        )
+                        if verdict is not None:
+                            if verdict.holds:
+                                self.held = message
+                                self.verdict = verdict
+                                return _DONE
+                            if verdict.quiet_length == QUIET_ALWAYS:
+                                self.held = _PASSED
+                                return self.server_send(message)
+            elif kind == BODY and not message.get("more_body", False):
+                expected = self.verdict.quiet_length
+                if expected == len(message.get("body", b"")) or expected == QUIET_ALWAYS:
+                    self.held = _PASSED
+                    return _send_both(self.server_send, held, message)
+        except Exception:
+            pass  # a message out of the ordinary: the full path judges it
+        return self.take_over().send(message)
+
+    def take_over(self) -> _Responder:
+        """The full path for this response, from where the fast path left it."""
+        guard = self.guard
+        responder = _Responder(
+            guard.engine, guard.server_date, cast(HTTPScope, self.scope), self.server_send
+        )
+        held = self.held
+        if held is _PASSED:
+            responder._state = _PASS
+        elif held is not None:  # a start the screen passed, without a check (yet)
+            responder._held = responder._start_message = held
+            responder._verdict = self.verdict
+            responder._state = _HOLDING
+        self.responder = responder
+        return responder
+
+    async def close(self) -> None:
+        """The app returned: a start still held goes out (see :meth:`_Responder.close`)."""
+        responder = self.responder
+        if responder is not None:
+            if responder._held is not None:
+                await responder.close()
+        elif self.held is not None and self.held is not _PASSED:
+            held, self.held = self.held, _PASSED
+            await self.server_send(held)
 
 
 class _Responder:
@@ -228,7 +345,7 @@ class _Responder:
             self._start_message = message
             verdict = self._engine.screen(
                 status,
-                (self._method, self._scope.get("http_version", "1.1"), self._server_date),
+                (self._method, self._scope.get("http_version", "1.1")),
                 headers,
                 self._describe,
             )
