@@ -1,0 +1,391 @@
+"""The adapters' fast paths: what they pass untouched, and everything they must hand over.
+
+Each guard here is warmed up with one clean response first, so that the screen remembers its
+head: the next response with the same head takes the fast path written out in
+``WSGIStatusGuard.__call__`` and ``_Sender.send``.  The tests then vary what comes after that
+head (content of another length, write(), a second start_response, a stream, an app that
+returns or raises after its start) and check that the full path took over and did its job.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import sys
+from collections.abc import Iterable, Iterator
+from http import HTTPStatus
+from typing import TYPE_CHECKING, Any
+
+import pytest
+from support.drive import Message, Output, call_asgi, call_wsgi, http_scope, wsgi_environ
+
+import statusguard.asgi
+import statusguard.wsgi
+from statusguard import (
+    ASGIStatusGuard,
+    StatusGuardError,
+    StatusGuardWarning,
+    Violation,
+    WSGIStatusGuard,
+)
+
+if TYPE_CHECKING:
+    from _typeshed.wsgi import StartResponse, WSGIEnvironment
+
+HEADERS = [("Content-Type", "text/plain"), ("Content-Length", "5")]
+RAW_HEADERS = [(b"content-type", b"text/plain"), (b"content-length", b"5")]
+
+
+class Counted:
+    """Counts how many full-path objects an adapter creates."""
+
+    def __init__(self, monkeypatch: pytest.MonkeyPatch) -> None:
+        self.created = 0
+        counter = self
+
+        class CountedResponse(statusguard.wsgi._Response):
+            def __init__(self, *args: Any) -> None:
+                counter.created += 1
+                super().__init__(*args)
+
+        class CountedResponder(statusguard.asgi._Responder):
+            __slots__ = ()
+
+            def __init__(self, *args: Any) -> None:
+                counter.created += 1
+                super().__init__(*args)
+
+        monkeypatch.setattr(statusguard.wsgi, "_Response", CountedResponse)
+        monkeypatch.setattr(statusguard.asgi, "_Responder", CountedResponder)
+
+
+@pytest.fixture
+def counted(monkeypatch: pytest.MonkeyPatch) -> Counted:
+    return Counted(monkeypatch)
+
+
+# -- WSGI ------------------------------------------------------------------------------------
+
+
+def wsgi_guard(mode: str = "fix", **options: Any) -> tuple[WSGIStatusGuard, list[Violation]]:
+    """A guard over a switchable app, warmed up with the clean head."""
+    seen: list[Violation] = []
+    holder: dict[str, Any] = {}
+
+    def app(environ: WSGIEnvironment, start_response: StartResponse) -> Iterable[bytes]:
+        result: Iterable[bytes] = holder["app"](environ, start_response)
+        return result
+
+    guard = WSGIStatusGuard(app, mode=mode, on_violation=seen.append, **options)
+    guard.app_holder = holder  # type: ignore[attr-defined]
+    holder["app"] = clean_wsgi_app
+    assert call_wsgi(guard).body == b"hello"
+    assert guard.engine.heads  # the head is remembered: the next one can take the fast path
+    return guard, seen
+
+
+def clean_wsgi_app(environ: WSGIEnvironment, start_response: StartResponse) -> Iterable[bytes]:
+    start_response("200 OK", list(HEADERS))
+    return [b"hello"]
+
+
+def use(guard: WSGIStatusGuard, app: Any) -> None:
+    guard.app_holder["app"] = app  # type: ignore[attr-defined]
+
+
+def test_wsgi_fast_path_hands_the_server_the_apps_own_objects(counted: Counted) -> None:
+    guard, seen = wsgi_guard()
+    body = [b"hello"]
+    headers = list(HEADERS)
+    got: list[Any] = []
+
+    def app(environ: WSGIEnvironment, start_response: StartResponse) -> Iterable[bytes]:
+        start_response("200 OK", headers)
+        return body
+
+    def server_start_response(status: str, lines: Any, exc_info: Any = None) -> Any:
+        got.append((status, lines))
+        return lambda data: None
+
+    use(guard, app)
+    counted.created = 0
+    result = guard(wsgi_environ(), server_start_response)
+    assert result is body
+    assert got == [("200 OK", headers)] and got[0][1] is headers
+    assert counted.created == 0
+    assert seen == []
+
+
+def test_wsgi_same_head_with_content_of_another_length_is_repaired(counted: Counted) -> None:
+    guard, seen = wsgi_guard()
+
+    def app(environ: WSGIEnvironment, start_response: StartResponse) -> Iterable[bytes]:
+        start_response("200 OK", list(HEADERS))
+        return [b"hello, world"]
+
+    use(guard, app)
+    counted.created = 0
+    out = call_wsgi(guard)
+    assert out.values("Content-Length") == ["12"]
+    assert out.body == b"hello, world"
+    assert [v.rule_id for v in seen] == ["content-length-mismatch"]
+    assert counted.created == 1
+
+
+def test_wsgi_same_head_then_write_goes_through_the_full_path() -> None:
+    guard, seen = wsgi_guard()
+
+    def app(environ: WSGIEnvironment, start_response: StartResponse) -> Iterable[bytes]:
+        write = start_response("200 OK", list(HEADERS))
+        write(b"hel")
+        return [b"lo"]
+
+    use(guard, app)
+    out = call_wsgi(guard)
+    assert out.status == "200 OK"
+    assert out.body == b"hello"
+    assert seen == []
+
+
+def test_wsgi_same_head_from_a_generator_that_starts_late() -> None:
+    guard, seen = wsgi_guard()
+
+    def app(environ: WSGIEnvironment, start_response: StartResponse) -> Iterator[bytes]:
+        start_response("200 OK", list(HEADERS))
+        yield b"hello, world"
+
+    use(guard, app)
+    out = call_wsgi(guard)
+    # The head went out with the first chunk; the extra bytes are cut to the declared length.
+    assert out.values("Content-Length") == ["5"]
+    assert out.body == b"hello"
+    assert [v.rule_id for v in seen] == ["content-length-mismatch"]
+
+
+def test_wsgi_same_head_replaced_by_an_error_head_before_returning() -> None:
+    guard, _ = wsgi_guard()
+
+    def app(environ: WSGIEnvironment, start_response: StartResponse) -> Iterable[bytes]:
+        start_response("200 OK", list(HEADERS))
+        try:
+            raise ValueError("boom")
+        except ValueError:
+            start_response(
+                "500 Internal Server Error",
+                [("Content-Type", "text/plain"), ("Content-Length", "4")],
+                sys.exc_info(),
+            )
+        return [b"oops"]
+
+    use(guard, app)
+    out = call_wsgi(guard)
+    assert out.status == "500 Internal Server Error"
+    assert out.body == b"oops"
+
+
+def test_wsgi_a_second_start_response_without_exc_info_is_still_an_error() -> None:
+    guard, _ = wsgi_guard()
+
+    def app(environ: WSGIEnvironment, start_response: StartResponse) -> Iterable[bytes]:
+        start_response("200 OK", list(HEADERS))
+        start_response("200 OK", list(HEADERS))
+        return [b"hello"]
+
+    use(guard, app)
+    with pytest.raises(AssertionError, match="second time"):
+        call_wsgi(guard)
+
+
+def test_wsgi_strict_mode_raises_for_the_same_head_with_the_wrong_length() -> None:
+    guard, _ = wsgi_guard("strict")
+
+    def app(environ: WSGIEnvironment, start_response: StartResponse) -> Iterable[bytes]:
+        start_response("200 OK", list(HEADERS))
+        return [b"hi"]
+
+    use(guard, app)
+    with pytest.raises(StatusGuardError) as raised:
+        call_wsgi(guard)
+    assert [v.rule_id for v in raised.value.violations] == ["content-length-mismatch"]
+
+
+def test_wsgi_a_head_remembered_for_get_is_not_reused_for_head() -> None:
+    guard, seen = wsgi_guard()
+    out = call_wsgi(guard, method="HEAD")
+    assert out.body == b""  # fix mode drops the content of a HEAD response
+    assert [v.rule_id for v in seen] == ["head-content"]
+
+
+def test_wsgi_an_environ_without_protocol_takes_the_full_path(counted: Counted) -> None:
+    guard, seen = wsgi_guard()
+    environ = wsgi_environ()
+    del environ["SERVER_PROTOCOL"]
+    counted.created = 0
+    out = call_wsgi(guard, environ=environ)
+    assert out.body == b"hello"
+    assert counted.created == 1
+    assert seen == []
+
+
+# -- ASGI ------------------------------------------------------------------------------------
+
+
+def asgi_guard(mode: str = "fix") -> tuple[ASGIStatusGuard, list[Violation], dict[str, Any]]:
+    seen: list[Violation] = []
+    holder: dict[str, Any] = {"app": clean_asgi_app}
+
+    async def app(scope: Message, receive: Any, send: Any) -> None:
+        await holder["app"](scope, receive, send)
+
+    guard = ASGIStatusGuard(app, mode=mode, on_violation=seen.append)
+    assert call_asgi(guard).body == b"hello"
+    assert guard.engine.heads
+    return guard, seen, holder
+
+
+async def clean_asgi_app(scope: Message, receive: Any, send: Any) -> None:
+    await send({"type": "http.response.start", "status": 200, "headers": list(RAW_HEADERS)})
+    await send({"type": "http.response.body", "body": b"hello"})
+
+
+def test_asgi_fast_path_hands_the_server_the_apps_own_messages(counted: Counted) -> None:
+    guard, seen, holder = asgi_guard()
+    start = {"type": "http.response.start", "status": 200, "headers": list(RAW_HEADERS)}
+    body = {"type": "http.response.body", "body": b"hello"}
+
+    async def app(scope: Message, receive: Any, send: Any) -> None:
+        await send(start)
+        await send(body)
+
+    holder["app"] = app
+    counted.created = 0
+    out = call_asgi(guard)
+    assert out.messages[0] is start and out.messages[1] is body
+    assert len(out.messages) == 2
+    assert counted.created == 0
+    assert seen == []
+
+
+def test_asgi_same_start_with_a_body_of_another_length_is_repaired() -> None:
+    guard, seen, holder = asgi_guard()
+
+    async def app(scope: Message, receive: Any, send: Any) -> None:
+        await send({"type": "http.response.start", "status": 200, "headers": list(RAW_HEADERS)})
+        await send({"type": "http.response.body", "body": b"hello, world"})
+
+    holder["app"] = app
+    out = call_asgi(guard)
+    assert out.values("content-length") == [b"12"]
+    assert out.body == b"hello, world"
+    assert [v.rule_id for v in seen] == ["content-length-mismatch"]
+
+
+def test_asgi_same_start_then_a_stream_is_counted_and_cut() -> None:
+    guard, seen, holder = asgi_guard()
+
+    async def app(scope: Message, receive: Any, send: Any) -> None:
+        await send({"type": "http.response.start", "status": 200, "headers": list(RAW_HEADERS)})
+        await send({"type": "http.response.body", "body": b"hel", "more_body": True})
+        await send({"type": "http.response.body", "body": b"lo, world"})
+
+    holder["app"] = app
+    out = call_asgi(guard)
+    assert out.values("content-length") == [b"5"]
+    assert out.body == b"hello"
+    assert [v.rule_id for v in seen] == ["content-length-mismatch"]
+
+
+def test_asgi_same_start_and_the_app_returns_without_a_body() -> None:
+    guard, _, holder = asgi_guard()
+
+    async def app(scope: Message, receive: Any, send: Any) -> None:
+        await send({"type": "http.response.start", "status": 200, "headers": list(RAW_HEADERS)})
+
+    holder["app"] = app
+    out = call_asgi(guard)
+    # The start held for its content still reaches the server, as the app sent it: the
+    # response never ended, which the server reports as it would without the guard.
+    assert [m["type"] for m in out.messages] == ["http.response.start"]
+    assert out.headers == RAW_HEADERS
+
+
+def test_asgi_same_start_and_the_app_raises_before_its_body() -> None:
+    guard, _, holder = asgi_guard()
+
+    async def app(scope: Message, receive: Any, send: Any) -> None:
+        await send({"type": "http.response.start", "status": 200, "headers": list(RAW_HEADERS)})
+        raise RuntimeError("the app failed")
+
+    holder["app"] = app
+    sent: list[Message] = []
+
+    async def send(message: Message) -> None:
+        sent.append(message)
+
+    async def receive() -> Message:
+        return {"type": "http.request"}
+
+    with pytest.raises(RuntimeError, match="the app failed"):
+        asyncio.run(guard(http_scope(), receive, send))
+    assert sent == []  # the server answers 500 instead of a half-sent response
+
+
+def test_asgi_strict_mode_raises_for_the_same_start_with_the_wrong_length() -> None:
+    guard, _, holder = asgi_guard("strict")
+
+    async def app(scope: Message, receive: Any, send: Any) -> None:
+        await send({"type": "http.response.start", "status": 200, "headers": list(RAW_HEADERS)})
+        await send({"type": "http.response.body", "body": b"hi"})
+
+    holder["app"] = app
+    with pytest.raises(StatusGuardError) as raised:
+        call_asgi(guard)
+    assert [v.rule_id for v in raised.value.violations] == ["content-length-mismatch"]
+
+
+@pytest.mark.parametrize(
+    ("status", "expected"),
+    [(HTTPStatus.OK, []), (200.0, ["status-code-invalid"])],
+    ids=["IntEnum", "float"],
+)
+def test_asgi_a_status_equal_to_200_but_not_an_int_is_judged_by_the_full_path(
+    status: object, expected: list[str]
+) -> None:
+    guard, seen, holder = asgi_guard("warn")
+
+    async def app(scope: Message, receive: Any, send: Any) -> None:
+        await send({"type": "http.response.start", "status": status, "headers": list(RAW_HEADERS)})
+        await send({"type": "http.response.body", "body": b"hello"})
+
+    holder["app"] = app
+    # (Any other warning fails the test: the suite runs with filterwarnings = error.)
+    with pytest.warns(StatusGuardWarning) if expected else contextlib.nullcontext():
+        out: Output = call_asgi(guard)
+    assert out.body == b"hello"
+    assert [v.rule_id for v in seen] == expected
+
+
+def test_asgi_headers_given_as_a_generator_are_read_once(counted: Counted) -> None:
+    guard, seen, holder = asgi_guard()
+
+    async def app(scope: Message, receive: Any, send: Any) -> None:
+        await send(
+            {"type": "http.response.start", "status": 200, "headers": iter(list(RAW_HEADERS))}
+        )
+        await send({"type": "http.response.body", "body": b"hello"})
+
+    holder["app"] = app
+    counted.created = 0
+    out = call_asgi(guard)
+    assert out.headers == RAW_HEADERS
+    assert counted.created == 1
+    assert seen == []
+
+
+def test_asgi_a_head_remembered_for_get_is_not_reused_for_head(counted: Counted) -> None:
+    guard, seen, _ = asgi_guard()
+    counted.created = 0
+    out = call_asgi(guard, method="HEAD")
+    assert counted.created == 1
+    assert out.headers == RAW_HEADERS
+    assert seen == []
