@@ -84,7 +84,7 @@ class ASGIStatusGuard(Guard):
     none (gunicorn's ASGI worker, granian), pass ``server_date="if-absent"``.
     """
 
-    __slots__ = ("_known_head", "app", "engine", "server_date")
+    __slots__ = ("_known_head", "_last", "app", "engine", "server_date")
 
     def __init__(
         self,
@@ -111,6 +111,7 @@ class ASGIStatusGuard(Guard):
         self.engine = Engine("asgi", config)
         self.server_date = "always" if config.server_date == "auto" else config.server_date
         self._known_head = self.engine.heads.get  # the screen's memo of heads that passed
+        self._last = self.engine.last  # and the one-entry cache in front of it
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -143,8 +144,8 @@ class _Done:
 
 _DONE: Final = _Done()
 
-# _Sender.held: nothing held yet, and the fast path done (every message goes to the server).
-# (Typed as any value it can take: the app's calls change it, which a type checker reading
+# _Sender.held before the start, and once the fast path is done.  (The first is typed as any
+# value it can take: the app's calls change it, which a type checker reading
 # ASGIStatusGuard.__call__ would not see.)
 _NOTHING_HELD: Message | None = None
 _PASSED: Final[Message] = {"type": "statusguard.passed"}
@@ -172,9 +173,11 @@ class _Sender:
     guard: ASGIStatusGuard
     scope: Scope
     server_send: Send
-    held: Message | None  # the start held by the screen's verdict, or _PASSED
-    responder: _Responder | None
-    verdict: Verdict
+    # None before the start; the start held by the screen's verdict; _PASSED once the fast path
+    # is done (every message goes to the server).
+    held: Message | None
+    verdict: Verdict  # the screen's verdict on the held start
+    responder: _Responder | None  # the full path, once it took over
 
     def send(self, message: Message) -> Awaitable[None]:
         responder = self.responder
@@ -184,25 +187,45 @@ class _Sender:
         if held is _PASSED:
             return self.server_send(message)
         try:
-            kind = message["type"]
             if held is None:
-                if kind == START:
+                scope = self.scope
+                last = self.guard._last
+                seen = last[0]
+                if (
+                    seen is not None
+                    # The last start found in the memo, as it was: one comparison in C reads
+                    # its type, status and header lines.  (200.0 and Decimal(200) equal 200 but
+                    # are no status: the full path reports them.)
+                    and seen[0] == message
+                    and type(message["status"]) is int
+                    and seen[1] == scope["method"]
+                    and seen[2] == scope["http_version"]
+                ):
+                    verdict: Verdict | None = seen[3]
+                elif message["type"] == START:
+                    verdict = None
                     status = message["status"]
                     headers = message["headers"]
                     if type(status) is int and type(headers) is list:
-                        scope = self.scope
-                        verdict = self.guard._known_head(
-                            (status, scope["method"], scope["http_version"], *headers)
-                        )
+                        method = scope["method"]
+                        version = scope["http_version"]
+                        verdict = self.guard._known_head((status, method, version, *headers))
                         if verdict is not None:
-                            if verdict.holds:
-                                self.held = message
-                                self.verdict = verdict
-                                return _DONE
-                            if verdict.quiet_length == QUIET_ALWAYS:
-                                self.held = _PASSED
-                                return self.server_send(message)
-            elif kind == BODY and not message.get("more_body", False):
+                            # A copy: the app may change its message and list afterwards.
+                            copy = dict(message)
+                            copy["headers"] = list(headers)
+                            last[0] = (copy, method, version, verdict)
+                else:
+                    verdict = None
+                if verdict is not None:
+                    if verdict.holds:
+                        self.held = message
+                        self.verdict = verdict
+                        return _DONE
+                    if verdict.quiet_length == QUIET_ALWAYS:
+                        self.held = _PASSED
+                        return self.server_send(message)
+            elif message["type"] == BODY and not message.get("more_body"):
                 expected = self.verdict.quiet_length
                 if expected == len(message.get("body", b"")) or expected == QUIET_ALWAYS:
                     self.held = _PASSED

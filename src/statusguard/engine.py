@@ -365,6 +365,11 @@ class Engine:
 
     # The screen's memo of whole heads that passed (see :meth:`screen`), any status.
     heads: dict[Hashable, Verdict]
+    # The adapters' one-entry cache in front of ``heads``: the last head they found there, as
+    # a tuple of copies of what they compare (status, context, header list) and its verdict
+    # last.  Two equal lists compare faster than one is hashed: a response that repeats the
+    # last head exactly (most of a busy endpoint's) costs no hashing at all.
+    last: list[tuple[Any, ...] | None]
 
     def __init__(self, protocol: str, config: Config, *, register: bool = True) -> None:
         if protocol not in ("wsgi", "asgi", "http"):
@@ -382,6 +387,8 @@ class Engine:
         )
         self._plans: dict[int, Plan] = {}
         self.mode = config.mode
+        self.heads = {}
+        self.last = [None]
         self.recompile()
         if register:
             _ENGINES.add(self)
@@ -397,13 +404,11 @@ class Engine:
         # Plans are compiled on first use: an import or a guard that sees a dozen statuses
         # does not pay for five hundred.  A race between threads compiles one twice, harmlessly.
         self._plans = {}
-        # What Engine.screen learnt belongs to the old plans: it goes with them.  (``heads`` is
-        # emptied, not replaced: the adapters keep a reference to it.)
+        # What Engine.screen learnt belongs to the old plans: it goes with them.  (``heads`` and
+        # ``last`` are emptied, not replaced: the adapters keep a reference to them.)
         self._screen_plans: dict[Hashable, Plan | None] = {}
-        heads: dict[Hashable, Verdict] | None = getattr(self, "heads", None)
-        if heads is None:
-            self.heads = heads = {}
-        heads.clear()
+        self.heads.clear()
+        self.last[0] = None
 
     def _mode_of(self, rule: Rule) -> Mode:
         override = _forced_rules.get(rule.id) or self.config.rules.get(rule.id)

@@ -113,6 +113,7 @@ class WSGIStatusGuard(Guard):
         )
 
         self._known_head = self.engine.heads.get  # the screen's memo of heads that passed
+        self._last = self.engine.last  # and the one-entry cache in front of it
 
     def __call__(self, environ: WSGIEnvironment, start_response: StartResponse) -> Iterable[bytes]:
         # The fast path, written out here because it runs on every response: a list body and
@@ -130,15 +131,24 @@ class WSGIStatusGuard(Guard):
         if type(held) is tuple and type(result) is list:
             status, headers = held
             try:
-                verdict = self._known_head(
-                    (
-                        status,
-                        environ["REQUEST_METHOD"],
-                        environ["SERVER_PROTOCOL"],
-                        environ.get("SERVER_SOFTWARE"),
-                        *headers,
-                    )
-                )
+                method = environ["REQUEST_METHOD"]
+                protocol = environ["SERVER_PROTOCOL"]
+                software = environ.get("SERVER_SOFTWARE")
+                last = self._last
+                seen = last[0]
+                if (
+                    seen is not None
+                    and seen[0] == status
+                    and seen[1] == method
+                    and seen[2] == protocol
+                    and seen[3] == software
+                    and seen[4] == headers
+                ):
+                    verdict = seen[5]
+                else:
+                    verdict = self._known_head((status, method, protocol, software, *headers))
+                    if verdict is not None:
+                        last[0] = (status, method, protocol, software, list(headers), verdict)
                 if verdict is not None:
                     expected = verdict.quiet_length
                     if (
