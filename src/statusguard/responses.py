@@ -1,14 +1,25 @@
 """The engine's pure entry points over one complete response: ``check`` and ``repair``.
 
-Nothing here is logged or counted; the response given is never changed.
+Nothing here is logged or counted; the response given is never changed.  ``check`` is a pure
+function of its arguments, so its results are remembered (bounded, like the engine's memos).
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Hashable, Iterable, Sequence
 from dataclasses import dataclass
+from functools import partial
+from typing import Any
 
-from .engine import SERVER_DATE_POLICIES, Config, Engine, headers_to_bytes, parse_status
+from .engine import (
+    _MAX_LINE,
+    SERVER_DATE_POLICIES,
+    Config,
+    Engine,
+    _remember,
+    headers_to_bytes,
+    parse_status,
+)
 from .errors import ConfigurationError
 from .model import Head, HeaderList, Violation
 
@@ -18,6 +29,16 @@ Body = bytes | Iterable[bytes]
 
 _CHECK = Engine("http", Config(mode="warn", server_date="never"), register=False)
 _REPAIR = Engine("http", Config(mode="fix", server_date="never"), register=False)
+
+# The results of the full path of ``check``, by everything they depend on: the content only by
+# its length (a Head carries nothing else of it).  ``_CHECK`` is compiled once and for good
+# (``force()`` recompiles registered engines only) and reports to nobody, so a remembered
+# result is exactly what the full path would build again.  Heads that pass every rule are the
+# screen's business; this memo serves the others, which the screen sends down the full path.
+# Bounded like the engine's memos: emptied when full, and no head with a line (or a status
+# line) longer than ``_MAX_LINE`` is remembered.
+_RESULTS: dict[Hashable, tuple[Violation, ...]] = {}
+_MAX_RESULTS = 1024
 
 
 @dataclass(frozen=True, slots=True)
@@ -103,19 +124,49 @@ def check(
     ``server_date`` says what the server would do with Date (``"never"``: the response is
     what goes on the wire).
     """
-    _check_server_date(server_date)
+    if server_date != "never":  # (the default, and valid)
+        _check_server_date(server_date)
     lines = headers if isinstance(headers, (list, tuple)) else list(headers)
     data = body if isinstance(body, bytes) else b"".join(body)
+    length = len(data)
     verdict = _CHECK.screen(
         status,
         (method, http_version, server_date),
         lines,
-        lambda: _head(status, lines, data, method, http_version, server_date),
+        partial(_head, status, lines, data, method, http_version, server_date),
     )
-    if verdict is not None and verdict.quiet(lines, len(data), bool(data)):
+    if verdict is not None and verdict.quiet(lines, length, length > 0):
         return []  # a response like one seen before, that passed every rule
+    # Only arguments whose equal values the full path cannot tell apart are remembered: not
+    # 200.0 for 200, nor True for 1 as an HTTP version.
+    key: Hashable | None = None
+    if (
+        type(status) in _KEYED_STATUS
+        and type(method) is str
+        and type(http_version) is str
+        and type(server_date) is str
+    ):
+        key = (status, method, http_version, server_date, length, *lines)
+        try:
+            known = _RESULTS.get(key)
+        except TypeError:  # unhashable lines (lists, bytearrays): the full path only
+            key = known = None
+        if known is not None:
+            return list(known)  # a new list: the caller may change it
     screened = verdict is not None
-    return _run(_CHECK, status, lines, data, method, http_version, server_date, screened)[2]
+    violations = _run(_CHECK, status, lines, data, method, http_version, server_date, screened)[2]
+    if key is not None and _small(status, lines):
+        _remember(_RESULTS, key, tuple(violations), _MAX_RESULTS)
+    return violations
+
+
+_KEYED_STATUS = (int, str, bytes)
+
+
+def _small(status: int | str | bytes, lines: Sequence[Any]) -> bool:
+    if not isinstance(status, int) and len(status) > _MAX_LINE:
+        return False
+    return all(len(line[0]) + len(line[1]) <= _MAX_LINE for line in lines)
 
 
 def repair(

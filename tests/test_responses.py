@@ -1,0 +1,178 @@
+"""``check`` remembers its results: each call returns exactly what the full path builds.
+
+The reference is the full path itself (``responses._run`` on an engine of its own, every rule
+run on every response); ``check`` goes through the screen and the memo of results.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from statusguard import check, responses
+from statusguard.engine import Config, Engine, headers_to_bytes
+from statusguard.model import Head, Violation
+
+_FULL = Engine("http", Config(mode="warn", server_date="never"), register=False)
+_RUN = responses._run  # (some tests count the calls of ``check`` to the full path)
+
+
+def _uncached(
+    status: Any,
+    headers: list[Any],
+    body: bytes,
+    method: str = "GET",
+    http_version: Any = "1.1",
+    server_date: str = "never",
+) -> list[Violation]:
+    return _RUN(_FULL, status, headers, body, method, http_version, server_date)[2]
+
+
+@pytest.fixture(autouse=True)
+def empty_memo() -> Iterator[None]:
+    responses._RESULTS.clear()
+    yield
+    responses._RESULTS.clear()
+
+
+NAMES = ["Content-Type", "Content-Length", "Date", "Location", "ETag", "WWW-Authenticate", "X-Id"]
+VALUES = st.sampled_from(
+    ["text/plain", "0", "4", "-3", "Sun, 06 Nov 1994 08:49:37 GMT", "yesterday", "/next", " x"]
+)
+HEADERS = st.lists(st.tuples(st.sampled_from(NAMES), VALUES), max_size=4)
+STATUSES = st.sampled_from(
+    [200, 204, 301, 304, 401, 200.0, True, 1, "200 OK", "204 No Content", b"401 Unauthorized"]
+)
+CALLS = st.tuples(
+    STATUSES,
+    HEADERS,
+    st.sampled_from([b"", b"null", b"Hello"]),
+    st.sampled_from(["GET", "HEAD"]),
+    st.sampled_from(["1.1", "1.0", 1, True]),
+    st.sampled_from(["never", "always"]),
+    st.booleans(),
+)
+
+
+@settings(max_examples=300, suppress_health_check=[HealthCheck.too_slow], deadline=None)
+@given(st.lists(CALLS, min_size=1, max_size=8))
+def test_check_returns_what_the_full_path_returns(
+    calls: list[tuple[Any, list[tuple[str, str]], bytes, str, Any, str, bool]],
+) -> None:
+    # Each call twice, in a row and in another order: the repeats are served by the memo.
+    for status, headers, body, method, version, server_date, as_bytes in [*calls, *calls[::-1]]:
+        lines: list[Any] = headers_to_bytes(headers) if as_bytes else list(headers)
+        expected = _uncached(status, lines, body, method, version, server_date)
+        for _ in range(2):
+            got = check(
+                status, lines, body, method=method, http_version=version, server_date=server_date
+            )
+            assert got == expected
+            # Callers own the list they get: changing it changes nothing of the next result.
+            got.append(_SENTINEL)
+            got.reverse()
+
+
+_SENTINEL = _uncached(401, [], b"")[0]
+
+
+def test_a_repeated_response_is_served_from_the_memo(monkeypatch: pytest.MonkeyPatch) -> None:
+    headers = [("Content-Type", "text/plain"), ("Content-Length", "12")]
+    first = check("401 Unauthorized", headers, b"Unauthorized")
+    assert [v.rule_id for v in first] == ["date-missing", "www-authenticate-missing"]
+
+    def full_path(*args: object, **kwargs: object) -> tuple[Head, bytes, list[Violation]]:
+        raise AssertionError("the full path ran again")
+
+    monkeypatch.setattr(responses, "_run", full_path)
+    second = check("401 Unauthorized", headers, b"Unauthorized")
+    assert second == first
+    assert second is not first
+    second.clear()
+    assert check("401 Unauthorized", headers, b"Unauthorized") == first
+    # Another length of content is another response.
+    with pytest.raises(AssertionError, match="ran again"):
+        check("401 Unauthorized", headers, b"Unauthorized!")
+
+
+@pytest.mark.parametrize(
+    ("one", "other"),
+    [
+        pytest.param({"status": 200}, {"status": 200.0}, id="200 and 200.0"),
+        pytest.param({"status": 1}, {"status": True}, id="1 and True"),
+        pytest.param({"http_version": 1}, {"http_version": True}, id="version 1 and True"),
+        pytest.param({"http_version": 1}, {"http_version": 1.0}, id="version 1 and 1.0"),
+    ],
+)
+def test_equal_arguments_of_other_types_are_not_confused(
+    one: dict[str, Any], other: dict[str, Any]
+) -> None:
+    headers = [("Content-Type", "text/plain")]
+    for kwargs in (one, other, one, other):
+        options = {"status": 200, "http_version": "1.1", **kwargs}
+        status = options.pop("status")
+        expected = _uncached(status, headers, b"x", "GET", options["http_version"])
+        assert check(status, headers, b"x", **options) == expected
+
+
+def _count_full_path(monkeypatch: pytest.MonkeyPatch) -> list[int]:
+    calls: list[int] = []
+    run = responses._run
+
+    def counted(*args: Any, **kwargs: Any) -> tuple[Head, bytes, list[Violation]]:
+        calls.append(1)
+        return run(*args, **kwargs)
+
+    monkeypatch.setattr(responses, "_run", counted)
+    return calls
+
+
+def test_the_memo_is_bounded() -> None:
+    bound = responses._MAX_RESULTS
+    for i in range(bound + 10):
+        violations = check(401, [("X-Id", str(i))])
+        assert [v.rule_id for v in violations] == ["date-missing", "www-authenticate-missing"]
+        assert 0 < len(responses._RESULTS) <= bound
+    assert len(responses._RESULTS) == 10  # emptied when full, then filled again
+
+
+@pytest.mark.parametrize(
+    ("status", "headers", "remembered"),
+    [
+        pytest.param(401, [("X-Id", "a" * 508)], True, id="line of 512 bytes"),
+        pytest.param(401, [("X-Id", "a" * 509)], False, id="line of 513 bytes"),
+        pytest.param(401, [(b"X-Id", b"a" * 509), ("ETag", '"1"')], False, id="bytes line"),
+        pytest.param("401 " + "x" * 508, [], True, id="status line of 512"),
+        pytest.param("401 " + "x" * 509, [], False, id="status line of 513"),
+    ],
+)
+def test_long_lines_are_not_remembered(
+    monkeypatch: pytest.MonkeyPatch, status: str | int, headers: list[Any], remembered: bool
+) -> None:
+    calls = _count_full_path(monkeypatch)
+    expected = _uncached(status, headers, b"")
+    assert expected
+    for _ in range(3):
+        assert check(status, headers) == expected
+    assert len(calls) == (1 if remembered else 3)
+    assert bool(responses._RESULTS) == remembered
+
+
+def test_unhashable_lines_take_the_full_path_every_time(monkeypatch: pytest.MonkeyPatch) -> None:
+    calls = _count_full_path(monkeypatch)
+    headers: list[Any] = [[b"Content-Type", b"text/plain"], [b"ETag", b'"1"']]
+    expected = _uncached(401, headers, b"x")
+    for _ in range(2):
+        assert check(401, headers, b"x") == expected
+    assert len(calls) == 2
+    assert not responses._RESULTS
+
+
+def test_an_invalid_server_date_is_refused_before_the_memo() -> None:
+    check(401, [])
+    with pytest.raises(Exception, match="server_date must be one of"):
+        check(401, [], server_date="auto")
