@@ -20,6 +20,7 @@ import pytest
 from support.drive import Message, Output, call_asgi, call_wsgi, http_scope, wsgi_environ
 
 import statusguard.asgi
+import statusguard.engine
 import statusguard.wsgi
 from statusguard import (
     ASGIStatusGuard,
@@ -389,3 +390,82 @@ def test_asgi_a_head_remembered_for_get_is_not_reused_for_head(counted: Counted)
     assert counted.created == 1
     assert out.headers == RAW_HEADERS
     assert seen == []
+
+
+# -- the one-entry cache in front of the memo (Engine.last) ----------------------------------
+
+
+def test_wsgi_a_header_list_changed_in_place_is_judged_again() -> None:
+    headers = list(HEADERS)
+
+    def app(environ: WSGIEnvironment, start_response: StartResponse) -> Iterable[bytes]:
+        start_response("200 OK", headers)  # the same list object every time
+        return [b"hello"]
+
+    guard, seen = wsgi_guard()
+    use(guard, app)
+    assert call_wsgi(guard).body == b"hello"
+    assert call_wsgi(guard).body == b"hello"
+    headers[1] = ("Content-Length", "3")  # the app changes its list in place
+    out = call_wsgi(guard)
+    assert out.values("Content-Length") == ["5"]
+    assert [v.rule_id for v in seen] == ["content-length-mismatch"]
+
+
+def test_asgi_a_start_message_changed_in_place_is_judged_again() -> None:
+    start: dict[str, Any] = {
+        "type": "http.response.start",
+        "status": 200,
+        "headers": list(RAW_HEADERS),
+    }
+
+    async def app(scope: Message, receive: Any, send: Any) -> None:
+        await send(start)  # the same message object every time
+        await send({"type": "http.response.body", "body": b"hello"})
+
+    guard, seen, holder = asgi_guard()
+    holder["app"] = app
+    assert call_asgi(guard).body == b"hello"
+    assert call_asgi(guard).body == b"hello"
+    start["headers"][1] = (b"content-length", b"3")  # changed in place, list and all
+    out = call_asgi(guard)
+    assert out.values("content-length") == [b"5"]
+    start["status"] = 204
+    start["headers"] = []
+    out = call_asgi(guard)
+    assert out.status == 204 and out.body == b""
+    assert [v.rule_id for v in seen] == ["content-length-mismatch", "content-forbidden"]
+
+
+@pytest.mark.parametrize("adapter", ["wsgi", "asgi"])
+def test_what_the_fast_path_remembers_goes_when_force_recompiles(adapter: str) -> None:
+    """A head remembered as passing stops passing when the pytest plugin's force() makes a
+    rule strict: the memo and the one-entry cache go with the old plans."""
+    options = {"rules": {"content-type-missing": "off"}}
+    if adapter == "wsgi":
+
+        def wsgi_app(environ: WSGIEnvironment, start_response: StartResponse) -> Iterable[bytes]:
+            start_response("200 OK", [("Content-Length", "5")])
+            return [b"hello"]
+
+        guard: Any = WSGIStatusGuard(wsgi_app, mode="fix", **options)
+        run: Any = call_wsgi
+    else:
+
+        async def asgi_app(scope: Message, receive: Any, send: Any) -> None:
+            start = {"type": "http.response.start", "status": 200}
+            await send(start | {"headers": [(b"content-length", b"5")]})
+            await send({"type": "http.response.body", "body": b"hello"})
+
+        guard = ASGIStatusGuard(asgi_app, mode="fix", **options)
+        run = call_asgi
+    assert run(guard).body == b"hello"
+    assert run(guard).body == b"hello"  # from the memo, or the cache in front of it
+    assert guard.engine.last[0] is not None
+    try:
+        statusguard.engine.force(rules={"content-type-missing": "strict"})
+        with pytest.raises(StatusGuardError) as raised:
+            run(guard)
+    finally:
+        statusguard.engine.force()
+    assert [v.rule_id for v in raised.value.violations] == ["content-type-missing"]
