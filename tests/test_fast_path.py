@@ -441,14 +441,14 @@ def test_asgi_a_start_message_changed_in_place_is_judged_again() -> None:
 def test_what_the_fast_path_remembers_goes_when_force_recompiles(adapter: str) -> None:
     """A head remembered as passing stops passing when the pytest plugin's force() makes a
     rule strict: the memo and the one-entry cache go with the old plans."""
-    options = {"rules": {"content-type-missing": "off"}}
+    rules = {"content-type-missing": "off"}
     if adapter == "wsgi":
 
         def wsgi_app(environ: WSGIEnvironment, start_response: StartResponse) -> Iterable[bytes]:
             start_response("200 OK", [("Content-Length", "5")])
             return [b"hello"]
 
-        guard: Any = WSGIStatusGuard(wsgi_app, mode="fix", **options)
+        guard: Any = WSGIStatusGuard(wsgi_app, mode="fix", rules=rules)
         run: Any = call_wsgi
     else:
 
@@ -457,7 +457,7 @@ def test_what_the_fast_path_remembers_goes_when_force_recompiles(adapter: str) -
             await send(start | {"headers": [(b"content-length", b"5")]})
             await send({"type": "http.response.body", "body": b"hello"})
 
-        guard = ASGIStatusGuard(asgi_app, mode="fix", **options)
+        guard = ASGIStatusGuard(asgi_app, mode="fix", rules=rules)
         run = call_asgi
     assert run(guard).body == b"hello"
     assert run(guard).body == b"hello"  # from the memo, or the cache in front of it
