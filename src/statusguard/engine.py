@@ -324,20 +324,39 @@ _UNSEEN_PLAN: Final[Plan] = object.__new__(Plan)  # a status line it has not met
 def _lines_pass(plan: Plan, verdict: Verdict, headers: Sequence[Sequence[Any]]) -> bool:
     """Whether the lines of ``headers`` not seen before pass the rules that read values; those
     that do are remembered.  (Such a rule passes a head of an accepted shape exactly when each
-    of its lines passes, so the new lines are checked together, in a head of their own.)"""
+    of its lines passes: a rule with ``accepts`` is asked about each new line's value; the
+    others check the new lines together, in a head of their own.)"""
     lines = plan.lines
-    novel = [line for line in headers if line not in lines]
-    sub = verdict.template.with_headers(headers_to_bytes(novel))  # type: ignore[arg-type]
     field_rules = plan.field_rules
-    rules = [*field_rules.get(b"*", ())]  # only the rules that read one of these fields
-    for name in sub.fields:
-        rules += field_rules.get(name, ())
-    for rule in rules:
-        if rule.check(sub) is not None:
-            return False
+    every = field_rules.get(b"*", ())
+    novel = []
+    whole = False  # a rule without ``accepts`` reads one of these lines
+    for line in headers:
+        if line in lines:
+            continue
+        novel.append(line)
+        name, value = line
+        raw_value = value if type(value) is bytes else _to_bytes(value)
+        named = field_rules.get((name if type(name) is bytes else _to_bytes(name)).lower())
+        for rule in (*every, *named) if named else every:
+            accepts = rule.accepts
+            if accepts is None:
+                whole = True
+            elif not accepts(raw_value):
+                return False
+    if whole:
+        sub = verdict.template.with_headers(headers_to_bytes(novel))  # type: ignore[arg-type]
+        rules = [rule for rule in every if rule.accepts is None]
+        for name in sub.fields:
+            rules += [rule for rule in field_rules.get(name, ()) if rule.accepts is None]
+        for rule in rules:
+            if rule.check(sub) is not None:
+                return False
     if len(lines) + len(novel) > _MAX_LINES:
         lines.clear()
-    lines.update(line for line in novel if len(line[0]) + len(line[1]) <= _MAX_LINE)
+    for line in novel:
+        if len(line[0]) + len(line[1]) <= _MAX_LINE:
+            lines.add(line)
     return True
 
 

@@ -5,9 +5,11 @@ from __future__ import annotations
 import re
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from statusguard import CATALOGUE, RULES_BY_ID, Severity, lookup
-from statusguard.model import Rule
+from statusguard.model import EVERY_FIELD, Head, Rule
 
 KEBAB = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*")
 # The ids the issue tracker promised; they are public and stable.
@@ -106,3 +108,45 @@ def test_severity_follows_the_rfc_keyword() -> None:
     assert all(RULES_BY_ID[i].severity is Severity.ERROR for i in must)
     assert all(RULES_BY_ID[i].severity is Severity.WARNING for i in should)
     assert RULES_BY_ID["created-location-missing"].severity is Severity.INFO
+
+
+ACCEPTING = [pytest.param(rule, id=rule.id) for rule in CATALOGUE if rule.accepts is not None]
+# Values near the edges of what the accepting rules take: dates, URI-references, whitespace and
+# control characters, obs-text.
+EDGE_VALUES = st.one_of(
+    st.binary(max_size=12),
+    st.lists(
+        st.sampled_from([b"a", b"0", b" ", b"\t", b"\x00", b"\x7f", b"\x80", b"%", b"/"])
+    ).map(b"".join),
+    st.sampled_from(
+        [
+            b"Sun, 06 Nov 1994 08:49:37 GMT",
+            b"Sun, 31 Feb 1994 08:49:37 GMT",
+            b"Sunday, 06-Nov-94 08:49:37 GMT",
+            b"/next?a=1#frag",
+            b"https://example.com/%zz",
+            b"http://[::1]/",
+        ]
+    ),
+)
+
+
+def test_the_rules_that_accept_values_are_the_ones_we_meant() -> None:
+    assert [rule.id for rule in CATALOGUE if rule.accepts is not None] == [
+        "field-value-invalid",
+        "date-invalid",
+        "location-invalid",
+    ]
+
+
+@pytest.mark.parametrize("rule", ACCEPTING)
+@settings(max_examples=300, deadline=None)
+@given(value=EDGE_VALUES)
+def test_accepts_says_what_check_says_of_one_line(rule: Rule, value: bytes) -> None:
+    # ``accepts`` is the engine's shortcut for a new header line: it must agree with ``check``.
+    assert rule.accepts is not None
+    assert rule.reads
+    name = b"X-Any" if rule.reads == EVERY_FIELD else sorted(rule.reads)[0].title()
+    status = 200 if rule.applies_to(200) else min(rule.statuses or {200})
+    passes = rule.check(Head(status, [(name, value)])) is None
+    assert bool(rule.accepts(value)) == passes

@@ -12,6 +12,11 @@ TOKEN = re.compile(rb"[!#$%&'*+\-.^_`|~0-9A-Za-z]+")
 # each of those characters with SP" (RFC 9110 §5.5); the other CTLs are outside field-vchar too.
 SPLITTING = re.compile(rb"[\r\n\x00]")
 CONTROL = re.compile(rb"[\x00-\x08\x0a-\x1f\x7f]")
+# field-value = *field-content, which neither starts nor ends with SP or HTAB (RFC 9110 §5.5):
+# no CONTROL character, and no surrounding whitespace.
+FIELD_VALUE = re.compile(
+    rb"(?:[^\x00-\x1f\x7f ](?:[^\x00-\x08\x0a-\x1f\x7f]*[^\x00-\x1f\x7f ])?)?"
+)
 # IMF-fixdate = day-name "," SP date1 SP time-of-day SP GMT (RFC 9110 §5.6.7)
 IMF_FIXDATE = re.compile(
     rb"(Mon|Tue|Wed|Thu|Fri|Sat|Sun), (0[1-9]|[12][0-9]|3[01]) "
@@ -26,6 +31,17 @@ URI_REFERENCE = re.compile(
     rb"(?:[A-Za-z0-9\-._~!$&'()*+,;=:@/?\[\]]|%[0-9A-Fa-f]{2})*"
     rb"(?:#(?:[A-Za-z0-9\-._~!$&'()*+,;=:@/?]|%[0-9A-Fa-f]{2})*)?"
 )
+
+
+def is_field_value(value: bytes) -> bool:
+    """Whether ``value`` is a well-formed field value: ``FIELD_VALUE``, with the string methods
+    first for the common values (a regular expression costs more than the check itself)."""
+    if value.isalnum():  # ASCII letters and digits: ids, numbers, hashes
+        return True
+    if value.isascii() and value.decode("ascii").isprintable():  # VCHAR and SP only
+        return value[:1] != b" " and value[-1:] != b" "
+    return FIELD_VALUE.fullmatch(value) is not None
+
 
 _date_cache: tuple[int, bytes] = (0, b"")
 

@@ -13,6 +13,7 @@ from ._syntax import (
     DIGITS,
     TOKEN,
     URI_REFERENCE,
+    is_field_value,
     is_http_date,
     is_imf_fixdate,
     now_imf_fixdate,
@@ -49,17 +50,13 @@ def _name_invalid_fix(head: Head) -> Head:
 
 def _value_invalid(head: Head) -> str | None:
     for name, value in head.headers:
+        if is_field_value(value):
+            continue
         if CONTROL.search(value) is not None:
             return f"the value of {name.decode('latin-1')} is {show(value)}."
-        if value[:1] in _OWS or value[-1:] in _OWS:
-            # field-value = *field-content, which neither starts nor ends with SP or HTAB.
-            return (
-                f"the value of {name.decode('latin-1')} has surrounding whitespace: {show(value)}."
-            )
+        # field-value = *field-content, which neither starts nor ends with SP or HTAB.
+        return f"the value of {name.decode('latin-1')} has surrounding whitespace: {show(value)}."
     return None
-
-
-_OWS = (b" ", b"\t")
 
 
 def _value_invalid_fix(head: Head) -> Head:
@@ -221,6 +218,7 @@ FIELD_VALUE_INVALID = Rule(
         "strip surrounding whitespace"
     ),
     reads=EVERY_FIELD,
+    accepts=is_field_value,
 )
 
 FIELD_DUPLICATE = Rule(
@@ -259,6 +257,7 @@ DATE_INVALID = Rule(
     fix=_date_invalid_fix,
     fix_summary="replace it with the current time, or leave it to the server",
     reads=frozenset({b"date"}),
+    accepts=is_imf_fixdate,
 )
 
 CONTENT_TYPE_MISSING = Rule(
@@ -277,6 +276,7 @@ LOCATION_INVALID = Rule(
     summary="Location is a single URI-reference",
     check=_location_invalid,
     reads=frozenset({b"location"}),
+    accepts=URI_REFERENCE.fullmatch,
 )
 
 CONTENT_RANGE_INVALID = Rule(
