@@ -30,6 +30,7 @@ from .cases import CASES, Case
 from .harness import Comparison, Contender, measure
 
 __all__ = [
+    "ASGIHoldStart",
     "ASGIPassThrough",
     "contender_batch",
     "contenders",
@@ -52,6 +53,28 @@ class ASGIPassThrough:
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         async def wrapped(message: Message) -> None:
+            await send(message)
+
+        await self.app(scope, receive, wrapped)
+
+
+class ASGIHoldStart:
+    """The least a middleware that may correct ``Content-Length`` must do: hold the start until
+    the content says how long it is, then send both.  It checks nothing; its cost is the floor
+    under any guard that repairs the head of a response whose content it has not seen yet."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        held: list[Message] = []
+
+        async def wrapped(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                held.append(message)
+                return
+            if held:
+                await send(held.pop())
             await send(message)
 
         await self.app(scope, receive, wrapped)
@@ -189,6 +212,19 @@ def starlette_contenders(loop: asyncio.AbstractEventLoop, case: Case) -> list[Co
     scope = make_scope(case)
     return [
         _contender(loop, "Starlette app", make_starlette(case), scope),
+        # What any pure-ASGI middleware costs here, doing nothing: the floor in this setting.
+        _contender(
+            loop,
+            "Starlette app + pass-through",
+            make_starlette(case, [Middleware(ASGIPassThrough)]),
+            scope,
+        ),
+        _contender(
+            loop,
+            "Starlette app + hold-start",
+            make_starlette(case, [Middleware(ASGIHoldStart)]),
+            scope,
+        ),
         _contender(
             loop,
             "Starlette app + statusguard fix",
