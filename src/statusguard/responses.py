@@ -13,6 +13,8 @@ from typing import Any
 
 from .engine import (
     _MAX_LINE,
+    QUIET_ALWAYS,
+    QUIET_ASK,
     SERVER_DATE_POLICIES,
     Config,
     Engine,
@@ -135,8 +137,12 @@ def check(
         lines,
         partial(_head, status, lines, data, method, http_version, server_date),
     )
-    if verdict is not None and verdict.quiet(lines, length, length > 0):
-        return []  # a response like one seen before, that passed every rule
+    if verdict is not None:
+        expected = verdict.quiet_length  # verdict.quiet() without the call, mostly
+        if expected in (length, QUIET_ALWAYS) or (
+            expected == QUIET_ASK and verdict.quiet(lines, length, length > 0)
+        ):
+            return []  # a response like one seen before, that passed every rule
     # Only arguments whose equal values the full path cannot tell apart are remembered: not
     # 200.0 for 200, nor True for 1 as an HTTP version.
     key: Hashable | None = None
