@@ -6,6 +6,7 @@ rotting as the middlewares change.  The numbers come from ``python -m benchmarks
 
 from __future__ import annotations
 
+import asyncio
 import json
 import os
 from pathlib import Path
@@ -52,7 +53,27 @@ def test_asgi_benchmarks_run() -> None:
     asgi = [c for c in comparisons if c.key.startswith("asgi/")]
     starlette = [c for c in comparisons if c.key.startswith("starlette/")]
     _check_shape(asgi, "asgi", 6)
-    _check_shape(starlette, "starlette", 3)
+    _check_shape(starlette, "starlette", 5)
+
+
+def test_the_hold_start_floor_sends_what_the_app_sent_in_order() -> None:
+    """The Starlette floors must be real middlewares: hold-start forwards every message."""
+    case = CASES[0]
+    app = bench_asgi.make_app(case)
+    sent: list[dict[str, object]] = []
+
+    async def send(message: dict[str, object]) -> None:
+        sent.append(message)
+
+    async def run_once(asgi: object) -> None:
+        await asgi(bench_asgi.make_scope(case), bench_asgi._receive, send)  # type: ignore[operator]
+
+    asyncio.run(run_once(app))
+    direct = list(sent)
+    sent.clear()
+    asyncio.run(run_once(bench_asgi.ASGIHoldStart(app)))
+    assert sent == direct
+    assert [m["type"] for m in sent] == ["http.response.start", "http.response.body"]
 
 
 def test_check_benchmarks_run() -> None:
