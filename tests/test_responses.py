@@ -14,7 +14,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from statusguard import check, responses
-from statusguard.engine import Config, Engine, headers_to_bytes
+from statusguard.engine import Config, Engine, force, headers_to_bytes
 from statusguard.model import Head, Violation
 
 _FULL = Engine("http", Config(mode="warn", server_date="never"), register=False)
@@ -176,3 +176,19 @@ def test_an_invalid_server_date_is_refused_before_the_memo() -> None:
     check(401, [])
     with pytest.raises(Exception, match="server_date must be one of"):
         check(401, [], server_date="auto")
+
+
+def test_force_changes_nothing_of_check() -> None:
+    # ``force()`` recompiles registered guards; check's engine is not one, so neither its results
+    # nor the ones it remembers depend on it.
+    headers = [("Content-Type", "text/plain")]
+    before = check(401, headers, b"x")
+    try:
+        force(mode="strict", rules={"date-missing": "off"})
+        assert check(401, headers, b"x") == before  # remembered
+        assert check(401, [*headers, ("X-Id", "1")], b"x") == _uncached(
+            401, [*headers, ("X-Id", "1")], b"x"
+        )  # not remembered: the full path, which force() leaves alone too
+    finally:
+        force()
+    assert [v.rule_id for v in before] == ["date-missing", "www-authenticate-missing"]
