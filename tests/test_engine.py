@@ -251,3 +251,39 @@ def test_pure_entry_points_refuse_an_unknown_server_date(entry: str) -> None:
 
     with pytest.raises(ConfigurationError, match="server_date"):
         getattr(statusguard, entry)(200, [], server_date="bogus")
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [
+        ("13", 13),
+        (b"13", 13),
+        ("0", 0),
+        ("007", 7),
+        (" 13", -1),
+        ("+13", -1),
+        ("1_3", -1),
+        ("١٣", -1),  # Arabic-Indic digits: isdigit() but not a Content-Length
+        ("", -1),
+        ("9" * 18, 10**18 - 1),
+        ("9" * 19, -1),
+        (13, -1),
+        (None, -1),
+    ],
+)
+def test_plain_int_reads_plain_ascii_digits_only_and_remembers_them(
+    value: object, expected: int
+) -> None:
+    from statusguard.engine import _plain_int
+
+    assert _plain_int(value) == expected
+    assert _plain_int(value) == expected  # the second time from the memo, when remembered
+
+
+def test_plain_int_memo_is_bounded() -> None:
+    from statusguard.engine import _LENGTHS, _MAX_LENGTHS, _plain_int
+
+    for n in range(3 * _MAX_LENGTHS):
+        assert _plain_int(str(n)) == n
+    assert 0 < len(_LENGTHS) <= _MAX_LENGTHS
+    assert all(_LENGTHS[key] == int(key) for key in _LENGTHS)  # type: ignore[call-overload]

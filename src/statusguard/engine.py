@@ -303,9 +303,24 @@ class Verdict:
 def _plain_int(value: object) -> int:
     """A Content-Length value of plain ASCII digits as an int, anything else -1 (so is a numeral
     longer than 18 digits: int() refuses more than 4300, and the full path judges them)."""
+    try:
+        return _LENGTHS[value]  # a length this process has parsed before (most are)
+    except (KeyError, TypeError):
+        pass
     if isinstance(value, (str, bytes)) and value.isdigit() and value.isascii():
-        return int(value) if len(value) <= 18 else -1
+        if len(value) > 18:
+            return -1
+        length = int(value)
+        if len(_LENGTHS) >= _MAX_LENGTHS:
+            _LENGTHS.clear()
+        _LENGTHS[value] = length
+        return length
     return -1
+
+
+# Content-Length values parsed by _plain_int (at most 18 digits each, so a few kB in all).
+_LENGTHS: dict[object, int] = {}
+_MAX_LENGTHS = 256
 
 
 def _by_field(rules: Iterable[Rule]) -> dict[bytes, tuple[Rule, ...]]:
@@ -321,11 +336,11 @@ _UNSEEN: Final[Verdict] = object.__new__(Verdict)  # a shape the screen has not 
 _UNSEEN_PLAN: Final[Plan] = object.__new__(Plan)  # a status line it has not met yet
 
 
-def _lines_pass(plan: Plan, verdict: Verdict, headers: Sequence[Sequence[Any]]) -> bool:
-    """Whether the lines of ``headers`` not seen before pass the rules that read values; those
-    that do are remembered.  (Such a rule passes a head of an accepted shape exactly when each
-    of its lines passes: a rule with ``accepts`` is asked about each new line's value; the
-    others check the new lines together, in a head of their own.)"""
+def _lines_pass(plan: Plan, verdict: Verdict, headers: Sequence[Sequence[Any]]) -> int:
+    """How many lines of ``headers`` were not seen before, when they pass the rules that read
+    values (they are remembered then), else -1.  (Such a rule passes a head of an accepted
+    shape exactly when each of its lines passes: a rule with ``accepts`` is asked about each
+    new line's value; the others check the new lines together, in a head of their own.)"""
     lines = plan.lines
     field_rules = plan.field_rules
     every = field_rules.get(b"*", ())
@@ -343,7 +358,9 @@ def _lines_pass(plan: Plan, verdict: Verdict, headers: Sequence[Sequence[Any]]) 
             if accepts is None:
                 whole = True
             elif not accepts(raw_value):
-                return False
+                return -1
+    if not novel:
+        return 0
     if whole:
         sub = verdict.template.with_headers(headers_to_bytes(novel))  # type: ignore[arg-type]
         rules = [rule for rule in every if rule.accepts is None]
@@ -351,13 +368,13 @@ def _lines_pass(plan: Plan, verdict: Verdict, headers: Sequence[Sequence[Any]]) 
             rules += [rule for rule in field_rules.get(name, ()) if rule.accepts is None]
         for rule in rules:
             if rule.check(sub) is not None:
-                return False
+                return -1
     if len(lines) + len(novel) > _MAX_LINES:
         lines.clear()
     for line in novel:
         if len(line[0]) + len(line[1]) <= _MAX_LINE:
             lines.add(line)
-    return True
+    return len(novel)
 
 
 def parse_status(status: object) -> tuple[int, bytes | None]:
@@ -530,11 +547,12 @@ class Engine:
                 return self._learn(plan, key, shape_key, headers, describe)
             if known is None:
                 return None
-            if plan.lines.issuperset(headers):
+            novel = _lines_pass(plan, known, headers)
+            if novel < 0:
+                return None
+            if not novel:
                 # Lines seen before: this head will likely come again.
                 _remember(self.heads, key, known.exact(headers), _MAX_HEADS)
-            elif not _lines_pass(plan, known, headers):
-                return None
             return known
         except Exception:
             # Unhashable lines (lists, bytearrays) or a rule failing on a value: the full path
