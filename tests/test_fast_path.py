@@ -11,7 +11,9 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import io
 import sys
+import warnings
 from collections.abc import Iterable, Iterator
 from http import HTTPStatus
 from typing import TYPE_CHECKING, Any
@@ -225,6 +227,170 @@ def test_wsgi_an_environ_without_protocol_takes_the_full_path(counted: Counted) 
     out = call_wsgi(guard, environ=environ)
     assert out.body == b"hello"
     assert counted.created == 1
+    assert seen == []
+
+
+# -- WSGI streams: counted on the way (_Counted) ---------------------------------------------
+
+
+class Closing:
+    """An iterable that is not a list and records its close(), like werkzeug's
+    ClosingIterator around every Flask response."""
+
+    def __init__(self, chunks: Iterable[bytes]) -> None:
+        self.chunks = iter(chunks)
+        self.closed = 0
+
+    def __iter__(self) -> Iterator[bytes]:
+        return self.chunks
+
+    def close(self) -> None:
+        self.closed += 1
+
+
+def stream_app(*chunks: bytes, holder: list[Closing] | None = None) -> Any:
+    def app(environ: WSGIEnvironment, start_response: StartResponse) -> Iterable[bytes]:
+        start_response("200 OK", list(HEADERS))
+        body = Closing(chunks)
+        if holder is not None:
+            holder.append(body)
+        return body
+
+    return app
+
+
+@pytest.mark.parametrize("chunks", [(b"hello",), (b"he", b"llo"), (b"h", b"", b"ello")])
+def test_wsgi_a_stream_of_the_declared_length_is_only_counted(
+    counted: Counted, chunks: tuple[bytes, ...]
+) -> None:
+    guard, seen = wsgi_guard()
+    bodies: list[Closing] = []
+    use(guard, stream_app(*chunks, holder=bodies))
+    counted.created = 0
+    out = call_wsgi(guard)
+    assert out.status == "200 OK" and out.headers == HEADERS
+    assert out.body == b"hello"
+    assert counted.created == 0
+    assert bodies[0].closed == 1 and out.closed == 1
+    assert seen == []
+
+
+@pytest.mark.parametrize(
+    ("mode", "sent", "reported"),
+    [("fix", b"hello", True), ("warn", b"hello, world", True)],
+)
+def test_wsgi_a_stream_longer_than_declared_is_cut_or_reported(
+    mode: str, sent: bytes, reported: bool
+) -> None:
+    guard, seen = wsgi_guard(mode)
+    bodies: list[Closing] = []
+    use(guard, stream_app(b"hel", b"lo, ", b"world", holder=bodies))
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", StatusGuardWarning)
+        out = call_wsgi(guard)
+    assert out.values("Content-Length") == ["5"]  # the head went out with the first chunk
+    assert out.body == sent
+    assert [v.rule_id for v in seen] == ["content-length-mismatch"]
+    assert bodies[0].closed == 1
+
+
+def test_wsgi_strict_mode_stops_a_stream_longer_than_declared() -> None:
+    guard, _ = wsgi_guard("strict")
+    bodies: list[Closing] = []
+    use(guard, stream_app(b"hel", b"lo, world", holder=bodies))
+    with pytest.raises(StatusGuardError):
+        call_wsgi(guard)
+    assert bodies[0].closed == 1
+
+
+def test_wsgi_a_stream_shorter_than_declared_is_reported_at_its_end() -> None:
+    guard, seen = wsgi_guard()
+    use(guard, stream_app(b"hel"))
+    out = call_wsgi(guard)
+    assert out.body == b"hel"
+    assert [v.rule_id for v in seen] == ["content-length-mismatch"]
+    assert "ended after 3 bytes" in seen[0].message
+
+
+def test_wsgi_a_stream_without_content_gets_its_length_corrected() -> None:
+    guard, seen = wsgi_guard()
+    use(guard, stream_app())
+    out = call_wsgi(guard)
+    # The head was still held when the stream ended: it goes out with the true length.
+    assert out.values("Content-Length") == ["0"]
+    assert [v.rule_id for v in seen] == ["content-length-mismatch"]
+
+
+def test_wsgi_a_stream_that_flushes_first_goes_through_the_full_path(counted: Counted) -> None:
+    guard, seen = wsgi_guard()
+    use(guard, stream_app(b"", b"hello"))
+    counted.created = 0
+    out = call_wsgi(guard)
+    assert out.body == b"hello" and out.values("Content-Length") == ["5"]
+    assert counted.created == 1
+    assert seen == []
+
+
+def test_wsgi_write_during_a_counted_stream() -> None:
+    guard, seen = wsgi_guard()
+
+    def app(environ: WSGIEnvironment, start_response: StartResponse) -> Iterator[bytes]:
+        write = start_response("200 OK", list(HEADERS))
+
+        def stream() -> Iterator[bytes]:
+            yield b"hel"
+            write(b"lo")
+
+        return stream()
+
+    use(guard, app)
+    out = call_wsgi(guard)
+    assert out.body == b"hello"
+    assert seen == []
+
+
+def test_wsgi_an_error_head_after_a_counted_stream_began_is_raised() -> None:
+    guard, _ = wsgi_guard()
+
+    def app(environ: WSGIEnvironment, start_response: StartResponse) -> Iterator[bytes]:
+        start_response("200 OK", list(HEADERS))
+
+        def stream() -> Iterator[bytes]:
+            yield b"hel"
+            try:
+                raise ValueError("late failure")
+            except ValueError:
+                start_response("500 Internal Server Error", [], sys.exc_info())
+            yield b"lo"
+
+        return stream()
+
+    use(guard, app)
+    # PEP 3333: once the head is out, start_response re-raises the error it was given.
+    with pytest.raises(ValueError, match="late failure"):
+        call_wsgi(guard)
+
+
+def test_wsgi_a_file_wrapper_keeps_its_sendfile() -> None:
+    class FileWrapper:
+        def __init__(self, filelike: Any, block_size: int = 8192) -> None:
+            self.filelike = filelike
+
+        def __iter__(self) -> Iterator[bytes]:
+            return iter([self.filelike.read()])
+
+    guard, seen = wsgi_guard()
+
+    def app(environ: WSGIEnvironment, start_response: StartResponse) -> Iterable[bytes]:
+        start_response("200 OK", list(HEADERS))
+        wrapper: Iterable[bytes] = environ["wsgi.file_wrapper"](io.BytesIO(b"hello"))
+        return wrapper
+
+    use(guard, app)
+    environ = wsgi_environ()
+    environ["wsgi.file_wrapper"] = FileWrapper
+    result = guard(environ, lambda status, headers, exc_info=None: lambda data: None)
+    assert isinstance(result, FileWrapper)  # the server can still send the file itself
     assert seen == []
 
 

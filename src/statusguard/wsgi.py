@@ -20,6 +20,7 @@ PEP 3333 points this module relies on:
 from __future__ import annotations
 
 import functools
+import itertools
 import os
 import stat
 from collections.abc import Callable, Iterable, Iterator, Mapping
@@ -128,7 +129,7 @@ class WSGIStatusGuard(Guard):
         start.server_start_response = start_response
         result = self.app(environ, start.start_response)
         held = start.held
-        if type(held) is tuple and type(result) is list:
+        if type(held) is tuple:
             status, headers = held
             try:
                 method = environ["REQUEST_METHOD"]
@@ -151,12 +152,30 @@ class WSGIStatusGuard(Guard):
                         last[0] = (status, method, protocol, software, list(headers), verdict)
                 if verdict is not None:
                     expected = verdict.quiet_length
-                    if (
-                        expected == (len(result[0]) if len(result) == 1 else sum(map(len, result)))
-                        or expected == QUIET_ALWAYS
-                    ):
+                    if type(result) is list:
+                        length = len(result[0]) if len(result) == 1 else sum(map(len, result))
+                        if expected in (length, QUIET_ALWAYS):
+                            start_response(status, headers)
+                            return result
+                    elif expected == QUIET_ALWAYS:
+                        # Nothing the content can change: a file_wrapper keeps its sendfile.
                         start_response(status, headers)
                         return result
+                    elif expected >= 0 and not verdict.needs_empty:
+                        # A stream whose only rule left is its Content-Length (every Flask
+                        # response): its bytes are counted on the way (a file_wrapper's file
+                        # is measured by the full path instead, which keeps its sendfile).
+                        wrapper = environ.get("wsgi.file_wrapper")
+                        if not (isinstance(wrapper, type) and isinstance(result, wrapper)):
+                            counted = _Counted()
+                            counted.start = start
+                            counted.head = held
+                            counted.result = result
+                            counted.iterator = iter(result)
+                            counted.declared = expected
+                            counted.sent = -1
+                            start.held = counted
+                            return counted
             except Exception:
                 pass  # an environ, a head or a body out of the ordinary: the full path judges it
         return start.take_over().respond(result)
@@ -167,7 +186,7 @@ class WSGIStatusGuard(Guard):
 
 # What _Start.held is before the app calls start_response.  (Typed as any value it can take:
 # the app's call changes it, which a type checker reading __call__ would not see.)
-_NOT_STARTED: tuple[str, WSGIHeaders] | _Response | None = None
+_NOT_STARTED: tuple[str, WSGIHeaders] | _Counted | _Response | None = None
 
 
 class _Start:
@@ -179,9 +198,9 @@ class _Start:
     engine: Engine
     environ: WSGIEnvironment
     server_start_response: StartResponse
-    # None before the app's start_response, its (status, headers) after it, the _Response
-    # once the full path took over.
-    held: tuple[str, WSGIHeaders] | _Response | None
+    # None before the app's start_response, its (status, headers) after it, the _Counted
+    # stream the fast path returned, the _Response once the full path took over.
+    held: tuple[str, WSGIHeaders] | _Counted | _Response | None
 
     def start_response(
         self, status: str, headers: WSGIHeaders, exc_info: OptExcInfo | None = None, /
@@ -197,13 +216,94 @@ class _Start:
     def take_over(self) -> _Response:
         """The full path for this response, from where the fast path left it."""
         held = self.held
-        if type(held) is _Response:
+        if isinstance(held, _Response):
             return held
+        if isinstance(held, _Counted):
+            return held.hand_over()
         response = _Response(self.engine, self.environ, self.server_start_response)
         if type(held) is tuple:
             response.held = held
         self.held = response
         return response
+
+
+class _Counted:
+    """The iterable the server gets for a stream whose head the screen passed and whose only
+    rule left is its ``Content-Length``: the app's chunks pass as they are, counted.
+
+    The head goes out with the first chunk that has content.  Anything else (an empty chunk
+    first, no content at all, more or fewer bytes than declared, write(), a second
+    start_response) hands the response over to a :class:`_Response`, in the state this
+    stream has reached, and the rest of it goes through there.
+    """
+
+    __slots__ = ("declared", "head", "iterator", "result", "sent", "start", "write")
+
+    start: _Start
+    head: tuple[str, WSGIHeaders]  # the app's status and headers
+    result: Iterable[bytes]
+    iterator: Iterator[bytes]
+    declared: int  # the Content-Length
+    sent: int  # content bytes passed so far; -1 while the head is held, -2 once closed
+    write: Write  # the server's, once the head went out
+
+    def __iter__(self) -> _Counted:
+        return self
+
+    def __next__(self) -> bytes:
+        start = self.start
+        if start.held is not self:  # the full path took over (write(), start_response)
+            return start.take_over().__next__()
+        try:
+            chunk = next(self.iterator)
+        except StopIteration:
+            if start.held is self and self.sent == self.declared:
+                raise
+            return self._full_path(None).__next__()  # the full path's end
+        if start.held is not self:  # taken over while the app ran (write(), start_response)
+            return self._full_path(chunk).__next__()
+        sent = self.sent
+        if sent < 0:
+            if not chunk:
+                return self._full_path(chunk).__next__()  # the full path decides a flush
+            status, headers = self.head
+            self.write = start.server_start_response(status, headers)
+            self.sent = sent = 0
+        total = sent + len(chunk)
+        if total > self.declared:
+            return self._full_path(chunk).__next__()  # reported, and cut in fix mode
+        self.sent = total
+        return chunk
+
+    def _full_path(self, chunk: bytes | None) -> _Response:
+        """The full path from here on; ``chunk``, read from the app and not passed yet, is the
+        first thing it reads."""
+        response = self.start.take_over()
+        if chunk is not None:
+            response.iterator = itertools.chain((chunk,), self.iterator)
+        return response
+
+    def hand_over(self) -> _Response:
+        start = self.start
+        response = _Response(start.engine, start.environ, start.server_start_response)
+        response.held = self.head
+        response.result = self.result
+        response.iterator = self.iterator
+        response.screened = True
+        if self.sent >= 0:
+            response.resume(self.sent, self.write)
+        start.held = response
+        return response
+
+    def close(self) -> None:
+        held = self.start.held
+        if isinstance(held, _Response):
+            held.close()
+        elif self.sent != -2:
+            self.sent = -2
+            close = getattr(self.result, "close", None)
+            if close is not None:
+                close()
 
 
 class _Response:
@@ -346,6 +446,23 @@ class _Response:
         assert self.check is not None
         self.skip = self.check.discard and length is not None
         return self
+
+    def resume(self, sent: int, write: Write) -> None:
+        """Take over a stream the fast path began: its head went out as the app made it, and
+        ``sent`` content bytes after it."""
+        self.forwarded = True
+        self.server_write = write
+        self.sent = self.yielded = sent > 0
+        check = self._begin(None, True)
+        if check is not None:
+            try:
+                check.start()  # a screened head: only the body rules, which change no head
+                check.sent = sent
+            except Exception as exc:
+                if not self._fail_open(exc):
+                    raise
+                check = None
+        self.check = check
 
     def __iter__(self) -> _Response:
         return self
