@@ -93,9 +93,13 @@ def recorder() -> Iterator[Recorder]:
 
 
 def call_wsgi(
-    path: str, method: str = "GET", environ: dict[str, Any] | None = None
+    path: str,
+    method: str = "GET",
+    environ: dict[str, Any] | None = None,
+    handler: WSGIHandler | None = None,
 ) -> tuple[str, list[tuple[str, str]], bytes, Any]:
-    """Run Django's WSGIHandler like a WSGI server: status, headers, body, the iterable."""
+    """Run Django's WSGIHandler like a WSGI server: status, headers, body, the iterable.
+    (A new handler, so new middleware, unless one is given, as a server keeps its own.)"""
     env = RequestFactory().generic(method, path, **(environ or {})).environ
     started: list[tuple[str, list[tuple[str, str]]]] = []
 
@@ -103,7 +107,7 @@ def call_wsgi(
         started.append((status, headers))
         return lambda data: None
 
-    result = WSGIHandler()(env, start_response)
+    result = (handler or WSGIHandler())(env, start_response)
     try:
         body = b"".join(result)
     finally:
@@ -267,6 +271,51 @@ def test_fix_repairs_what_the_server_gets(
     assert got_body == body
     assert recorder.ids == ids
     assert all(v.fixed for v in recorder.violations)
+
+
+@pytest.mark.parametrize(("path", "status", "ids", "headers", "body"), FIX_CASES)
+def test_fix_repairs_every_repeat_of_a_response(
+    recorder: Recorder,
+    path: str,
+    status: str,
+    ids: set[str],
+    headers: dict[str, str | None],
+    body: bytes,
+) -> None:
+    """What the screen remembers of a head never lets a repeat of a broken response through."""
+    handler = WSGIHandler()  # one middleware for all three, as under a server
+    first = call_wsgi(path, handler=handler)[:3]
+    for _ in range(2):
+        recorder.violations.clear()
+        assert call_wsgi(path, handler=handler)[:3] == first
+        assert recorder.ids == ids
+
+
+def test_a_clean_response_seen_before_is_passed_by_the_screen(
+    recorder: Recorder, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from statusguard.engine import Engine
+
+    calls: list[str] = []
+    real_begin, real_learn = Engine.begin, Engine._learn
+
+    def begin(self: Engine, *args: Any, **kwargs: Any) -> Any:
+        calls.append("begin")
+        return real_begin(self, *args, **kwargs)
+
+    def learn(self: Engine, *args: Any, **kwargs: Any) -> Any:
+        calls.append("learn")
+        return real_learn(self, *args, **kwargs)
+
+    monkeypatch.setattr(Engine, "begin", begin)
+    monkeypatch.setattr(Engine, "_learn", learn)
+    handler = WSGIHandler()
+    first = call_wsgi("/clean", handler=handler)[:3]
+    assert calls == ["learn"]  # the first time the rules ran, in the screen
+    calls.clear()
+    assert call_wsgi("/clean", handler=handler)[:3] == first
+    assert calls == []  # the second time: one lookup
+    assert recorder.violations == []
 
 
 def test_fix_through_the_test_client(recorder: Recorder) -> None:

@@ -172,18 +172,31 @@ def _guard(
         content = response.content
     # Set-Cookie lines are not in response.items(); no rule looks at them and they cannot
     # carry CR/LF (SimpleCookie quotes), so they are left to Django.
-    original = headers_to_bytes(response.items())
-    head = Head(
-        response.status_code,
-        original,
-        method,
-        version,
-        response.reason_phrase.encode("latin-1", "replace"),
-        content_length=None if content is None else len(content),
-        has_content=None if content is None else bool(content),
-        server_date=server_date,
-    )
-    check = engine.begin(head, method, route)
+    lines = list(response.items())
+    status = response.status_code
+    reason = response.reason_phrase
+    content_length = None if content is None else len(content)
+    has_content = None if content is None else bool(content)
+
+    def describe() -> Head:
+        return Head(
+            status,
+            headers_to_bytes(lines),
+            method,
+            version,
+            reason.encode("latin-1", "replace"),
+            content_length=content_length,
+            has_content=has_content,
+            server_date=server_date,
+        )
+
+    # A head like one that passed before, with content that leaves the body rules nothing to
+    # do, needs nothing more (see Engine.screen): most responses of a running site.
+    verdict = engine.screen(status, (method, version, server_date, reason), lines, describe)
+    if verdict is not None and verdict.quiet(lines, content_length, has_content):
+        return
+    head = describe()
+    check = engine.begin(head, method, route, screened=verdict is not None)
     sent = check.start()
     if sent is not head:
         _apply_head(response, head, sent)
