@@ -558,6 +558,83 @@ def test_asgi_a_head_remembered_for_get_is_not_reused_for_head(counted: Counted)
     assert seen == []
 
 
+# -- ASGI streams: counted on the way -----------------------------------------------------------
+
+
+def streaming_asgi_app(*chunks: bytes, end: bool = True, trailers: bool = False) -> Any:
+    async def app(scope: Message, receive: Any, send: Any) -> None:
+        start = {"type": "http.response.start", "status": 200, "headers": list(RAW_HEADERS)}
+        if trailers:
+            start["trailers"] = True
+        await send(start)
+        for chunk in chunks:
+            await send({"type": "http.response.body", "body": chunk, "more_body": True})
+        if end:
+            await send({"type": "http.response.body", "body": b"", "more_body": False})
+        if trailers:
+            await send({"type": "http.response.trailers", "headers": [(b"x-sum", b"1")]})
+
+    return app
+
+
+def test_asgi_a_stream_of_the_declared_length_is_only_counted(counted: Counted) -> None:
+    guard, seen, holder = asgi_guard()
+    holder["app"] = streaming_asgi_app(b"he", b"llo")
+    counted.created = 0
+    out = call_asgi(guard)
+    assert out.headers == RAW_HEADERS and out.body == b"hello"
+    assert [m.get("more_body") for m in out.messages[1:]] == [True, True, False]
+    assert counted.created == 0
+    assert seen == []
+
+
+@pytest.mark.parametrize(("mode", "body"), [("fix", b"hello"), ("warn", b"hello, world")])
+def test_asgi_a_stream_longer_than_declared_is_cut_or_reported(mode: str, body: bytes) -> None:
+    guard, seen, holder = asgi_guard(mode)
+    holder["app"] = streaming_asgi_app(b"hel", b"lo, ", b"world")
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", StatusGuardWarning)
+        out = call_asgi(guard)
+    assert out.values("content-length") == [b"5"]  # the head went out with the first chunk
+    assert out.body == body
+    assert out.messages[-1] == {"type": "http.response.body", "body": b"", "more_body": False}
+    assert [v.rule_id for v in seen] == ["content-length-mismatch"]
+
+
+def test_asgi_strict_mode_stops_a_stream_longer_than_declared() -> None:
+    guard, _, holder = asgi_guard("strict")
+    holder["app"] = streaming_asgi_app(b"hel", b"lo, world")
+    with pytest.raises(StatusGuardError):
+        call_asgi(guard)
+
+
+def test_asgi_a_stream_shorter_than_declared_is_reported_at_its_end() -> None:
+    guard, seen, holder = asgi_guard()
+    holder["app"] = streaming_asgi_app(b"hel")
+    out = call_asgi(guard)
+    assert out.body == b"hel"
+    assert [v.rule_id for v in seen] == ["content-length-mismatch"]
+
+
+def test_asgi_a_stream_the_app_leaves_unfinished_stays_unfinished() -> None:
+    guard, seen, holder = asgi_guard()
+    holder["app"] = streaming_asgi_app(b"hel", end=False)
+    out = call_asgi(guard)
+    # Nothing is invented: the server sees the response end as the app left it.
+    assert [m["type"] for m in out.messages] == ["http.response.start", "http.response.body"]
+    assert out.body == b"hel"
+    assert seen == []  # (a stream that never ends is never measured, with or without the screen)
+
+
+def test_asgi_trailers_after_a_counted_stream_pass() -> None:
+    guard, seen, holder = asgi_guard()
+    holder["app"] = streaming_asgi_app(b"he", b"llo", trailers=True)
+    out = call_asgi(guard)
+    assert out.body == b"hello"
+    assert out.messages[-1] == {"type": "http.response.trailers", "headers": [(b"x-sum", b"1")]}
+    assert seen == []
+
+
 # -- the one-entry cache in front of the memo (Engine.last) ----------------------------------
 
 

@@ -149,6 +149,7 @@ _DONE: Final = _Done()
 # ASGIStatusGuard.__call__ would not see.)
 _NOTHING_HELD: Message | None = None
 _PASSED: Final[Message] = {"type": "statusguard.passed"}
+_COUNTING: Final[Message] = {"type": "statusguard.counting"}
 
 
 async def _send_both(send: Send, start: Message, body: Message) -> None:
@@ -163,20 +164,23 @@ class _Sender:
     The fast path, written out in :meth:`send` because it runs on every response: a start whose
     head the screen remembers as passing is held (or forwarded, when the content cannot change
     anything), and a single final body that leaves it quiet goes out after it as the app made
-    both.  ``send`` is a plain method returning an awaitable, which ASGI allows: a held start
-    costs no coroutine.  Anything else goes to a _Responder, which takes the response over
-    from where it is.
+    both; a stream whose only rule left is its Content-Length goes out as it comes, its bytes
+    counted.  ``send`` is a plain method returning an awaitable, which ASGI allows: a held
+    start costs no coroutine.  Anything else goes to a _Responder, which takes the response
+    over from where it is.
     """
 
-    __slots__ = ("guard", "held", "responder", "scope", "server_send", "verdict")
+    __slots__ = ("guard", "held", "responder", "scope", "sent", "server_send", "start", "verdict")
 
     guard: ASGIStatusGuard
     scope: Scope
     server_send: Send
-    # None before the start; the start held by the screen's verdict; _PASSED once the fast path
-    # is done (every message goes to the server).
+    # None before the start; the start held by the screen's verdict; _COUNTING while a stream
+    # goes out counted; _PASSED once the fast path is done (every message goes to the server).
     held: Message | None
-    verdict: Verdict  # the screen's verdict on the held start
+    verdict: Verdict  # the screen's verdict on the start
+    start: Message  # the start of a counted stream, forwarded
+    sent: int  # content bytes of a counted stream so far
     responder: _Responder | None  # the full path, once it took over
 
     def send(self, message: Message) -> Awaitable[None]:
@@ -225,10 +229,30 @@ class _Sender:
                     if verdict.quiet_length == QUIET_ALWAYS:
                         self.held = _PASSED
                         return self.server_send(message)
-            elif message["type"] == BODY and not message.get("more_body"):
-                expected = self.verdict.quiet_length
-                if expected == len(message.get("body", b"")) or expected == QUIET_ALWAYS:
-                    self.held = _PASSED
+            elif held is _COUNTING:
+                if message["type"] == BODY:
+                    sent = self.sent + len(message.get("body", b""))
+                    if message.get("more_body"):
+                        if sent <= self.verdict.quiet_length:
+                            self.sent = sent
+                            return self.server_send(message)
+                    elif sent == self.verdict.quiet_length:
+                        self.held = _PASSED
+                        return self.server_send(message)
+            elif message["type"] == BODY:
+                verdict = self.verdict
+                expected = verdict.quiet_length
+                body = message.get("body", b"")
+                if not message.get("more_body"):
+                    if expected == len(body) or expected == QUIET_ALWAYS:
+                        self.held = _PASSED
+                        return _send_both(self.server_send, held, message)
+                elif body and len(body) <= expected and not verdict.needs_empty:
+                    # A stream whose only rule left is its Content-Length: the head goes out
+                    # with its first content, and the rest is counted on the way.
+                    self.held = _COUNTING
+                    self.start = held
+                    self.sent = len(body)
                     return _send_both(self.server_send, held, message)
         except Exception:
             pass  # a message out of the ordinary: the full path judges it
@@ -243,6 +267,8 @@ class _Sender:
         held = self.held
         if held is _PASSED:
             responder._state = _PASS
+        elif held is _COUNTING:  # a stream under way, its head out as the app sent it
+            responder.resume(self.start, self.sent)
         elif held is not None:  # a start the screen passed, without a check (yet)
             responder._held = responder._start_message = held
             responder._verdict = self.verdict
@@ -256,7 +282,7 @@ class _Sender:
         if responder is not None:
             if responder._held is not None:
                 await responder.close()
-        elif self.held is not None and self.held is not _PASSED:
+        elif self.held is not None and self.held is not _PASSED and self.held is not _COUNTING:
             held, self.held = self.held, _PASSED
             await self.server_send(held)
 
@@ -468,6 +494,22 @@ class _Responder:
         check.head.has_content = has_content
         check.head.content_length = content_length
         return (self._release_held(check), *self._body(message))
+
+    def resume(self, start: Message, sent: int) -> None:
+        """Take over a stream the fast path began: ``start`` went out as the app sent it, then
+        ``sent`` content bytes.  (Fails open, as ``send`` does.)"""
+        try:
+            check = self._screened_check(start)
+            check.head.has_content = True  # the head went out before its length was known
+            check.start()  # a screened head: only the body rules, which change no head here
+            check.sent = sent
+        except Exception as exc:
+            if not self._engine.fail_open:
+                raise
+            self._fail_open(exc, start, None)
+            return
+        self._check = check
+        self._state = _STREAMING if check.needs_body else _PASS
 
     def _screened_check(self, start: Message) -> ResponseCheck:
         """The full path for a start the screen passed: the body rules are left to run."""
