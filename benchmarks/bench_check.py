@@ -7,6 +7,7 @@ changing it.  Both get the response as it goes on the wire: bytes, with a ``Date
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Callable, Sequence
 
 from httplint import HttpResponseLinter
@@ -17,25 +18,34 @@ from ._quiet import quiet
 from .cases import CASES, DATE, Case
 from .harness import Comparison, Contender, measure
 
-__all__ = ["contenders", "run"]
+__all__ = ["FIRST_SIGHT", "contenders", "has_new_ids", "run"]
 
 
-def _wire_headers(case: Case) -> Callable[[], list[tuple[bytes, bytes]]]:
-    """The headers of one response as they go on the wire (bytes, with ``Date``)."""
+def _wire_headers(case: Case, *, new_id: bool = False) -> Callable[[], list[tuple[bytes, bytes]]]:
+    """The headers of one response as they go on the wire (bytes, with ``Date``); ``new_id``
+    adds an ``X-Request-Id`` whose value is new on every response."""
     build = case.byte_headers(lower=False)
     date = (DATE[0].encode("latin-1"), DATE[1].encode("latin-1"))
+    ids = itertools.count(0x1D000000)
 
     def wire() -> list[tuple[bytes, bytes]]:
         headers = build()
         headers.append(date)
+        if new_id:
+            headers.append((b"X-Request-Id", b"%08x" % next(ids)))
         return headers
 
     return wire
 
 
-def _statusguard(case: Case) -> Callable[[int], object]:
+def has_new_ids(case: Case) -> bool:
+    """Whether the case itself stamps a new ``X-Request-Id`` on every response."""
+    return any(name.lower() == "x-request-id" for name, _ in case.headers)
+
+
+def _statusguard(case: Case, *, new_id: bool = False) -> Callable[[int], object]:
     status = case.status_line
-    headers = _wire_headers(case)
+    headers = _wire_headers(case, new_id=new_id)
     body = case.body
     method = case.method
     check = statusguard.check
@@ -47,10 +57,10 @@ def _statusguard(case: Case) -> Callable[[int], object]:
     return batch
 
 
-def _httplint(case: Case) -> Callable[[int], object]:
+def _httplint(case: Case, *, new_id: bool = False) -> Callable[[int], object]:
     status = str(case.status).encode("ascii")
     reason = case.reason.encode("latin-1")
-    headers = _wire_headers(case)
+    headers = _wire_headers(case, new_id=new_id)
     chunks = case.chunks
     is_head = case.method == "HEAD"
 
@@ -67,11 +77,24 @@ def _httplint(case: Case) -> Callable[[int], object]:
     return batch
 
 
+# The contenders that check a response whose values are new every time (first sight).
+FIRST_SIGHT = ("statusguard.check, new X-Request-Id", "httplint, new X-Request-Id")
+
+
 def contenders(case: Case) -> list[Contender]:
-    return [
+    """statusguard and httplint on the case as it is and, unless the case already does so,
+    with a new ``X-Request-Id`` on every response: then nothing statusguard remembers of the
+    response serves it, and every rule runs (the first sight of a response, in effect)."""
+    found = [
         Contender("statusguard.check", _statusguard(case)),
         Contender("httplint", _httplint(case)),
     ]
+    if not has_new_ids(case):
+        found += [
+            Contender(FIRST_SIGHT[0], _statusguard(case, new_id=True)),
+            Contender(FIRST_SIGHT[1], _httplint(case, new_id=True)),
+        ]
+    return found
 
 
 def run(

@@ -139,6 +139,30 @@ def targets(comparisons: Sequence[Comparison]) -> list[Target]:
     return found
 
 
+def first_sight_table(comparisons: Sequence[Comparison]) -> str | None:
+    """The full check with a new ``X-Request-Id`` on every response: what statusguard costs
+    when none of what it remembers applies, against httplint on the same responses.  For
+    information: the issue's cases repeat one response, as a service does."""
+    lines = [
+        "| case | statusguard.check | httplint | httplint time ÷ statusguard's |",
+        "|---|---:|---:|---:|",
+    ]
+    for comparison in comparisons:
+        names = comparison.names
+        if not comparison.key.startswith("check/"):
+            continue
+        if "statusguard.check, new X-Request-Id" in names:
+            ours, theirs = "statusguard.check, new X-Request-Id", "httplint, new X-Request-Id"
+        else:  # the case stamps a new id itself
+            ours, theirs = "statusguard.check", "httplint"
+        mine, other = comparison.median(ours), comparison.median(theirs)
+        lines.append(
+            f"| {comparison.key[6:]} | {format_ns(mine)} | {format_ns(other)} | "
+            f"{_over(other, mine):.3g} |"
+        )
+    return "\n".join(lines) if len(lines) > 2 else None
+
+
 def targets_table(found: Sequence[Target]) -> str:
     lines = ["| target | measured | goal | met |", "|---|---:|---:|:---:|"]
     for target in found:

@@ -18,7 +18,7 @@ from pathlib import Path
 
 from .cases import CASES
 from .harness import Comparison, to_pyperf
-from .report import comparison_table, targets, targets_table
+from .report import comparison_table, first_sight_table, targets, targets_table
 
 __all__ = ["machine", "main"]
 
@@ -113,6 +113,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     if comparisons:
         emit("## Targets (issue #5), measured in this run\n")
         emit(targets_table(targets(comparisons)) + "\n")
+        first_sight = first_sight_table(comparisons)
+        if first_sight is not None:
+            emit("### Full check of responses whose values are new every time\n")
+            emit(first_sight + "\n")
     if "e2e" in suites:
         from . import bench_e2e
 

@@ -26,13 +26,17 @@ from benchmarks import (
 )
 from benchmarks.cases import CASES
 from benchmarks.harness import Comparison, Contender, measure
-from benchmarks.report import comparison_table, targets, targets_table
+from benchmarks.report import comparison_table, first_sight_table, targets, targets_table
 
 CASE_KEYS = {case.key for case in CASES}
 
 
-def _check_shape(comparisons: list[Comparison], prefix: str, contenders: int) -> None:
-    assert {c.key for c in comparisons} == {f"{prefix}/{key}" for key in CASE_KEYS}
+def _check_shape(
+    comparisons: list[Comparison], prefix: str, contenders: int, keys: set[str] | None = None
+) -> None:
+    """``keys``: the comparisons expected (default: one per case)."""
+    expected = {f"{prefix}/{key}" for key in CASE_KEYS} if keys is None else keys
+    assert {c.key for c in comparisons} == expected
     for comparison in comparisons:
         assert len(comparison.samples) == contenders
         assert all(len(values) == 1 and values[0] > 0 for values in comparison.samples.values())
@@ -77,7 +81,24 @@ def test_the_hold_start_floor_sends_what_the_app_sent_in_order() -> None:
 
 
 def test_check_benchmarks_run() -> None:
-    _check_shape(bench_check.run(rounds=1, loops=1), "check", 2)
+    comparisons = bench_check.run(rounds=1, loops=1)
+    stamped = {f"check/{case.key}" for case in CASES if bench_check.has_new_ids(case)}
+    assert stamped == {"check/clean-200-unique"}
+    _check_shape([c for c in comparisons if c.key in stamped], "check", 2, keys=stamped)
+    others = {f"check/{key}" for key in CASE_KEYS} - stamped
+    _check_shape([c for c in comparisons if c.key in others], "check", 4, keys=others)
+    table = first_sight_table(comparisons)
+    assert table is not None and table.count("\n") == 1 + len(CASES)
+
+
+def test_first_sight_responses_carry_a_new_request_id_each_time() -> None:
+    """The first-sight contenders check what they claim: the same response, one new value."""
+    for case in CASES:
+        wire = bench_check._wire_headers(case, new_id=True)
+        first, second = wire(), wire()
+        assert first[:-1] == bench_check._wire_headers(case)()
+        assert first[-1][0] == second[-1][0] == b"X-Request-Id"
+        assert first[-1][1] != second[-1][1]
 
 
 def test_the_apps_answer_what_the_cases_say() -> None:
@@ -127,8 +148,10 @@ def test_runner_writes_markdown_and_pyperf_json(
     assert "Machine:" in text
     assert "| statusguard fix |" in text
     assert "## Targets" in text
+    assert "### Full check of responses whose values are new every time" in text
     assert capsys.readouterr().out.strip()
-    assert len(json.loads(suite.read_text(encoding="utf-8"))["benchmarks"]) == 9
+    # WSGI: 7 contenders; the full check: 4 (as it is, and with a new X-Request-Id)
+    assert len(json.loads(suite.read_text(encoding="utf-8"))["benchmarks"]) == 11
 
 
 def test_profile_runs(capsys: pytest.CaptureFixture[str]) -> None:
