@@ -8,6 +8,7 @@ and what is noticed later is reported.
 from __future__ import annotations
 
 import logging
+import operator
 import os
 import weakref
 from collections.abc import Callable, Hashable, Iterable, Mapping, Sequence
@@ -194,6 +195,9 @@ _MAX_STATUS_KEYS = 256
 # Memory is bounded by size too: a header line longer than this (a name in a shape, a status
 # line) is never remembered, and a head holding one is checked by its lines every time.
 _MAX_LINE = 512
+
+
+_NAME = operator.itemgetter(0)  # a header line's name
 
 
 def _remember(memo: dict[Hashable, Any], key: Hashable, value: Any, bound: int) -> None:
@@ -535,13 +539,25 @@ class Engine:
             return None
         if verdict is not None:
             return verdict
+        return self.screen_new(status, context, headers, describe, key)
+
+    def screen_new(
+        self,
+        status: int | str | bytes,
+        context: tuple[Hashable, ...],
+        headers: Sequence[Sequence[Any]],
+        describe: Callable[[], Head],
+        key: tuple[Any, ...],
+    ) -> Verdict | None:
+        """:meth:`screen` for a head the caller looked up in ``heads`` already, under ``key``
+        (``(status, *context, *headers)``), and did not find there."""
         try:
             plan = self._screen_plans.get(status, _UNSEEN_PLAN)
             if plan is _UNSEEN_PLAN:
                 plan = self._screen_plan(status)
             if plan is None:
                 return None
-            shape_key = (status, *context, *[line[0] for line in headers])
+            shape_key = (status, *context, *map(_NAME, headers))
             known = plan.shapes.get(shape_key, _UNSEEN)
             if known is _UNSEEN:
                 return self._learn(plan, key, shape_key, headers, describe)

@@ -18,6 +18,7 @@ from .engine import (
     SERVER_DATE_POLICIES,
     Config,
     Engine,
+    Verdict,
     _remember,
     headers_to_bytes,
     parse_status,
@@ -39,7 +40,7 @@ _REPAIR = Engine("http", Config(mode="fix", server_date="never"), register=False
 # screen's business; this memo serves the others, which the screen sends down the full path.
 # Bounded like the engine's memos: emptied when full, and no head with a line (or a status
 # line) longer than ``_MAX_LINE`` is remembered.
-_RESULTS: dict[Hashable, tuple[Violation, ...]] = {}
+_RESULTS: dict[Hashable, tuple[int, tuple[Violation, ...]]] = {}
 _MAX_RESULTS = 1024
 
 
@@ -131,38 +132,45 @@ def check(
     lines = headers if isinstance(headers, (list, tuple)) else list(headers)
     data = body if isinstance(body, bytes) else b"".join(body)
     length = len(data)
-    verdict = _CHECK.screen(
-        status,
-        (method, http_version, server_date),
-        lines,
-        partial(_head, status, lines, data, method, http_version, server_date),
-    )
-    if verdict is not None:
-        expected = verdict.quiet_length  # verdict.quiet() without the call, mostly
-        if expected in (length, QUIET_ALWAYS) or (
-            expected == QUIET_ASK and verdict.quiet(lines, length, length > 0)
-        ):
-            return []  # a response like one seen before, that passed every rule
+    # A response checked before costs a lookup or two: the screen's memo of heads that passed,
+    # then this module's of the results of those that broke a rule (for their exact content
+    # length).
     # Only arguments whose equal values the full path cannot tell apart are remembered: not
     # 200.0 for 200, nor True for 1 as an HTTP version.
-    key: Hashable | None = None
+    context = (method, http_version, server_date)
+    key: tuple[Any, ...] | None = None
+    verdict: Verdict | None = None
     if (
         type(status) in _KEYED_STATUS
         and type(method) is str
         and type(http_version) is str
         and type(server_date) is str
     ):
-        key = (status, method, http_version, server_date, length, *lines)
+        key = (status, *context, *lines)
         try:
-            known = _RESULTS.get(key)
+            verdict = _CHECK.heads.get(key)
         except TypeError:  # unhashable lines (lists, bytearrays): the full path only
-            key = known = None
-        if known is not None:
-            return list(known)  # a new list: the caller may change it
+            key = None
+    if key is None or verdict is None:
+        describe = partial(_head, status, lines, data, method, http_version, server_date)
+        if key is None:
+            verdict = _CHECK.screen(status, context, lines, describe)
+        else:
+            verdict = _CHECK.screen_new(status, context, lines, describe, key)
+    if verdict is not None:
+        expected = verdict.quiet_length  # verdict.quiet() without the call, mostly
+        if expected in (length, QUIET_ALWAYS) or (
+            expected == QUIET_ASK and verdict.quiet(lines, length, length > 0)
+        ):
+            return []  # a response like one seen before, that passed every rule
+    if key is not None:
+        known = _RESULTS.get(key)
+        if known is not None and known[0] == length:
+            return list(known[1])  # a new list: the caller may change it
     screened = verdict is not None
     violations = _run(_CHECK, status, lines, data, method, http_version, server_date, screened)[2]
     if key is not None and _small(status, lines):
-        _remember(_RESULTS, key, tuple(violations), _MAX_RESULTS)
+        _remember(_RESULTS, key, (length, tuple(violations)), _MAX_RESULTS)
     return violations
 
 
