@@ -1,6 +1,6 @@
 """Run the benchmark suite and print the results as markdown.
 
-    .venv/bin/python -m benchmarks.run                      # everything (about 3 minutes)
+    .venv/bin/python -m benchmarks.run                      # everything (about 5 minutes)
     .venv/bin/python -m benchmarks.run --suite wsgi,check   # some comparisons only
     .venv/bin/python -m benchmarks.run --quick              # fewer rounds, shorter loads
     .venv/bin/python -m benchmarks.run --markdown out.md --json out.json
@@ -22,7 +22,7 @@ from .report import comparison_table, first_sight_table, targets, targets_table
 
 __all__ = ["machine", "main"]
 
-SUITES = ("wsgi", "asgi", "check", "e2e")
+SUITES = ("wsgi", "asgi", "check", "frameworks", "e2e")
 
 
 def machine() -> str:
@@ -109,6 +109,14 @@ def main(argv: Sequence[str] | None = None) -> int:
             emit,
             "Full check vs httplint",
             bench_check.run(rounds=rounds, loops=args.loops, cases=cases),
+        )
+    if "frameworks" in suites:
+        from . import bench_frameworks
+
+        _section(
+            emit,
+            "Flask and Django",
+            bench_frameworks.run(rounds=rounds, loops=args.loops),
         )
     if comparisons:
         emit("## Targets (issue #5), measured in this run\n")

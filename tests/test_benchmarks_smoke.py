@@ -10,6 +10,7 @@ import asyncio
 import json
 import os
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -19,6 +20,7 @@ from benchmarks import (
     bench_asgi,
     bench_check,
     bench_e2e,
+    bench_frameworks,
     bench_wsgi,
     load_client,
     profile_hot_path,
@@ -78,6 +80,34 @@ def test_the_hold_start_floor_sends_what_the_app_sent_in_order() -> None:
     asyncio.run(run_once(bench_asgi.ASGIHoldStart(app)))
     assert sent == direct
     assert [m["type"] for m in sent] == ["http.response.start", "http.response.body"]
+
+
+def test_framework_benchmarks_run() -> None:
+    comparisons = bench_frameworks.run(rounds=1, loops=1)
+    assert [c.key for c in comparisons] == ["flask/text", "flask/stream", "django/text"]
+    for comparison in comparisons:
+        assert len(comparison.samples) == 3
+        assert "pass-through" in comparison.samples
+        assert "statusguard fix" in comparison.samples
+
+
+def test_the_framework_apps_answer_what_they_say() -> None:
+    """The Flask routes answer their text and their stream, whole, through the guard."""
+    from statusguard.wsgi import WSGIStatusGuard
+
+    app = WSGIStatusGuard(bench_frameworks.make_flask(), mode="strict")
+    streamed = "".join(bench_frameworks.CHUNKS).encode()
+    for path, body in (("/", b"Hello, world!"), ("/stream", streamed)):
+        environ = bench_wsgi.make_environ(CASES[0])
+        environ["PATH_INFO"] = path
+        got: list[str] = []
+
+        def start_response(status: str, headers: Any, exc_info: Any = None) -> Any:
+            got.append(status)  # noqa: B023 (called before the loop moves on)
+
+        result = app(environ, start_response)
+        assert b"".join(result) == body
+        assert got == ["200 OK"]
 
 
 def test_check_benchmarks_run() -> None:
