@@ -433,32 +433,34 @@ def test_asgi_fast_path_hands_the_server_the_apps_own_messages(counted: Counted)
     assert seen == []
 
 
-def test_asgi_same_start_with_a_body_of_another_length_is_repaired() -> None:
+@pytest.mark.parametrize(
+    ("bodies", "length", "body"),
+    [
+        # One final body: the head is still held, and goes out with the true length.
+        pytest.param([{"body": b"hello, world"}], b"12", b"hello, world", id="another length"),
+        # A stream: the head went out with its first chunk; the rest is cut to the length.
+        pytest.param(
+            [{"body": b"hel", "more_body": True}, {"body": b"lo, world"}],
+            b"5",
+            b"hello",
+            id="a longer stream",
+        ),
+    ],
+)
+def test_asgi_same_start_with_content_of_another_length(
+    bodies: list[dict[str, Any]], length: bytes, body: bytes
+) -> None:
     guard, seen, holder = asgi_guard()
 
     async def app(scope: Message, receive: Any, send: Any) -> None:
         await send({"type": "http.response.start", "status": 200, "headers": list(RAW_HEADERS)})
-        await send({"type": "http.response.body", "body": b"hello, world"})
+        for message in bodies:
+            await send({"type": "http.response.body", **message})
 
     holder["app"] = app
     out = call_asgi(guard)
-    assert out.values("content-length") == [b"12"]
-    assert out.body == b"hello, world"
-    assert [v.rule_id for v in seen] == ["content-length-mismatch"]
-
-
-def test_asgi_same_start_then_a_stream_is_counted_and_cut() -> None:
-    guard, seen, holder = asgi_guard()
-
-    async def app(scope: Message, receive: Any, send: Any) -> None:
-        await send({"type": "http.response.start", "status": 200, "headers": list(RAW_HEADERS)})
-        await send({"type": "http.response.body", "body": b"hel", "more_body": True})
-        await send({"type": "http.response.body", "body": b"lo, world"})
-
-    holder["app"] = app
-    out = call_asgi(guard)
-    assert out.values("content-length") == [b"5"]
-    assert out.body == b"hello"
+    assert out.values("content-length") == [length]
+    assert out.body == body
     assert [v.rule_id for v in seen] == ["content-length-mismatch"]
 
 
@@ -608,22 +610,22 @@ def test_asgi_strict_mode_stops_a_stream_longer_than_declared() -> None:
         call_asgi(guard)
 
 
-def test_asgi_a_stream_shorter_than_declared_is_reported_at_its_end() -> None:
+@pytest.mark.parametrize(
+    ("end", "reported"),
+    [
+        pytest.param(True, ["content-length-mismatch"], id="ended: reported at its end"),
+        # A stream that never ends is never measured, with or without the screen, and
+        # nothing is invented: the server sees the response end as the app left it.
+        pytest.param(False, [], id="left unfinished: stays so"),
+    ],
+)
+def test_asgi_a_stream_shorter_than_declared(end: bool, reported: list[str]) -> None:
     guard, seen, holder = asgi_guard()
-    holder["app"] = streaming_asgi_app(b"hel")
+    holder["app"] = streaming_asgi_app(b"hel", end=end)
     out = call_asgi(guard)
     assert out.body == b"hel"
-    assert [v.rule_id for v in seen] == ["content-length-mismatch"]
-
-
-def test_asgi_a_stream_the_app_leaves_unfinished_stays_unfinished() -> None:
-    guard, seen, holder = asgi_guard()
-    holder["app"] = streaming_asgi_app(b"hel", end=False)
-    out = call_asgi(guard)
-    # Nothing is invented: the server sees the response end as the app left it.
-    assert [m["type"] for m in out.messages] == ["http.response.start", "http.response.body"]
-    assert out.body == b"hel"
-    assert seen == []  # (a stream that never ends is never measured, with or without the screen)
+    assert len(out.messages) == (3 if end else 2)
+    assert [v.rule_id for v in seen] == reported
 
 
 def test_asgi_trailers_after_a_counted_stream_pass() -> None:
