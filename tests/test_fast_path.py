@@ -15,6 +15,7 @@ import io
 import sys
 import warnings
 from collections.abc import Iterable, Iterator
+from decimal import Decimal
 from http import HTTPStatus
 from typing import TYPE_CHECKING, Any
 
@@ -392,6 +393,31 @@ def test_wsgi_a_file_wrapper_keeps_its_sendfile() -> None:
     result = guard(environ, lambda status, headers, exc_info=None: lambda data: None)
     assert isinstance(result, FileWrapper)  # the server can still send the file itself
     assert seen == []
+
+
+@pytest.mark.parametrize("status", [200.0, Decimal(200)], ids=["float", "Decimal"])
+@pytest.mark.parametrize("via", ["cache", "memo"])
+def test_wsgi_a_status_equal_to_a_remembered_int_is_judged_by_the_full_path(
+    status: object, via: str
+) -> None:
+    guard, seen = wsgi_guard()
+    statuses: list[object] = [200]
+
+    def app(environ: WSGIEnvironment, start_response: StartResponse) -> Iterable[bytes]:
+        start_response(statuses[0], list(HEADERS))  # type: ignore[arg-type]
+        return [b"hello"]
+
+    use(guard, app)
+    assert call_wsgi(guard).body == b"hello"  # an int 200 passes, and is remembered
+    if via == "memo":  # another head in the one-entry cache: the memo is asked
+        use(guard, clean_wsgi_app)
+        call_wsgi(guard)
+        use(guard, app)
+    assert seen == []
+    statuses[0] = status
+    out = call_wsgi(guard)
+    assert out.body == b"hello"
+    assert [v.rule_id for v in seen] == ["status-code-invalid"]
 
 
 # -- ASGI ------------------------------------------------------------------------------------

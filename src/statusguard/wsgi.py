@@ -137,7 +137,11 @@ class WSGIStatusGuard(Guard):
                 software = environ.get("SERVER_SOFTWARE")
                 last = self._last
                 seen = last[0]
-                if (
+                if type(status) is not str:
+                    # PEP 3333's status is a str.  200.0 or Decimal(200) equal (and hash like)
+                    # a remembered int 200 but are no status: the full path reports them.
+                    verdict = None
+                elif (
                     seen is not None
                     and seen[0] == status
                     and seen[1] == method
