@@ -420,6 +420,31 @@ def test_wsgi_a_status_equal_to_a_remembered_int_is_judged_by_the_full_path(
     assert [v.rule_id for v in seen] == ["status-code-invalid"]
 
 
+@pytest.mark.parametrize("body", ["list", "stream"])
+def test_wsgi_the_servers_start_response_failing_is_not_retried(body: str) -> None:
+    bodies: list[Closing] = []
+
+    def app(environ: WSGIEnvironment, start_response: StartResponse) -> Iterable[bytes]:
+        start_response("200 OK", [("Content-Type", "text/plain")])
+        if body == "list":
+            return [b"hello"]
+        bodies.append(Closing([b"hello"]))
+        return bodies[-1]
+
+    guard = WSGIStatusGuard(app, mode="fix")
+    assert call_wsgi(guard).body == b"hello"  # remembered: the next one takes the fast path
+    calls: list[str] = []
+
+    def start_response(status: str, headers: Any, exc_info: Any = None) -> Any:
+        calls.append(status)
+        raise OSError("the client went away")
+
+    with pytest.raises(OSError, match="the client went away"):
+        guard(wsgi_environ(), start_response)
+    assert calls == ["200 OK"]  # the server's error, once, as without the guard
+    assert all(closing.closed == 1 for closing in bodies)  # nothing returned: closed here
+
+
 # -- ASGI ------------------------------------------------------------------------------------
 
 

@@ -131,6 +131,7 @@ class WSGIStatusGuard(Guard):
         held = start.held
         if type(held) is tuple:
             status, headers = held
+            forward = False  # the server gets the app's head and iterable as they are
             try:
                 method = environ["REQUEST_METHOD"]
                 protocol = environ["SERVER_PROTOCOL"]
@@ -158,13 +159,10 @@ class WSGIStatusGuard(Guard):
                     expected = verdict.quiet_length
                     if type(result) is list:
                         length = len(result[0]) if len(result) == 1 else sum(map(len, result))
-                        if expected in (length, QUIET_ALWAYS):
-                            start_response(status, headers)
-                            return result
+                        forward = expected in (length, QUIET_ALWAYS)
                     elif expected == QUIET_ALWAYS:
                         # Nothing the content can change: a file_wrapper keeps its sendfile.
-                        start_response(status, headers)
-                        return result
+                        forward = True
                     elif expected >= 0 and not verdict.needs_empty:
                         # A stream whose only rule left is its Content-Length (every Flask
                         # response): its bytes are counted on the way (a file_wrapper's file
@@ -182,6 +180,22 @@ class WSGIStatusGuard(Guard):
                             return counted
             except Exception:
                 pass  # an environ, a head or a body out of the ordinary: the full path judges it
+            if forward:
+                # Out of the try above: what the server's start_response raises (a head it
+                # refuses, a client gone) propagates as it would without the guard, and the
+                # full path does not call it a second time.
+                if type(result) is list:
+                    start_response(status, headers)
+                    return result
+                try:
+                    start_response(status, headers)
+                except BaseException:
+                    # Nothing was returned, so the server cannot close the app's iterable.
+                    close = getattr(result, "close", None)
+                    if close is not None:
+                        close()
+                    raise
+                return result
         return start.take_over().respond(result)
 
     def __repr__(self) -> str:
