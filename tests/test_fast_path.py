@@ -420,6 +420,63 @@ def test_wsgi_a_status_equal_to_a_remembered_int_is_judged_by_the_full_path(
     assert [v.rule_id for v in seen] == ["status-code-invalid"]
 
 
+def late_stream_app(after: str) -> Any:
+    """A stream without Content-Length (nothing left for the engine: the fast path returns it
+    to the server as it is) whose generator calls write() or start_response(exc_info) once its
+    head went out."""
+
+    def app(environ: WSGIEnvironment, start_response: StartResponse) -> Iterable[bytes]:
+        write = start_response("200 OK", [("Content-Type", "text/plain")])
+
+        def stream() -> Iterator[bytes]:
+            yield b"hel"
+            if after == "write":
+                write(b"lo")
+                return
+            try:
+                raise ValueError("late failure")
+            except ValueError:
+                start_response("500 Internal Server Error", [], sys.exc_info())
+            yield b"oops"
+
+        return stream()
+
+    return app
+
+
+def serve_as_wsgiref(app: Any) -> tuple[list[str], object]:
+    """The heads a server was given for one response, and the content it sent or the error
+    it raised, with wsgiref's start_response rules: a second call needs exc_info, and
+    re-raises it once content went out."""
+    heads: list[str] = []
+    chunks: list[bytes] = []
+
+    def start_response(status: str, headers: Any, exc_info: Any = None) -> Any:
+        if heads and exc_info is None:
+            raise AssertionError("Headers already set!")
+        if exc_info is not None and chunks:
+            raise exc_info[1].with_traceback(exc_info[2])
+        heads.append(status)
+        return chunks.append
+
+    try:
+        for chunk in app(wsgi_environ(), start_response):
+            if chunk:
+                chunks.append(chunk)
+    except ValueError as exc:
+        return heads, str(exc)
+    return heads, b"".join(chunks)
+
+
+@pytest.mark.parametrize("after", ["write", "exc_info"])
+def test_wsgi_a_stream_passed_as_it_is_still_follows_pep_3333(after: str) -> None:
+    guard = WSGIStatusGuard(late_stream_app(after), mode="fix")
+    # The full path first, then the fast path with the head remembered.
+    outcomes = [serve_as_wsgiref(guard) for _ in range(3)]
+    expected = b"hello" if after == "write" else "late failure"
+    assert outcomes == [(["200 OK"], expected)] * 3
+
+
 @pytest.mark.parametrize("body", ["list", "stream"])
 def test_wsgi_the_servers_start_response_failing_is_not_retried(body: str) -> None:
     bodies: list[Closing] = []

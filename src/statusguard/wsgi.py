@@ -188,7 +188,9 @@ class WSGIStatusGuard(Guard):
                     start_response(status, headers)
                     return result
                 try:
-                    start_response(status, headers)
+                    # The app's code may still run while the server iterates: a write() or a
+                    # start_response(exc_info) then finds the head forwarded (see take_over).
+                    start.server_write = start_response(status, headers)
                 except BaseException:
                     # Nothing was returned, so the server cannot close the app's iterable.
                     close = getattr(result, "close", None)
@@ -211,7 +213,7 @@ class _Start:
     """The ``start_response`` and ``write`` the application gets: the fast path's state of one
     response, as small as it can be, until a :class:`_Response` takes over."""
 
-    __slots__ = ("engine", "environ", "held", "server_start_response")
+    __slots__ = ("engine", "environ", "held", "server_start_response", "server_write")
 
     engine: Engine
     environ: WSGIEnvironment
@@ -219,6 +221,9 @@ class _Start:
     # None before the app's start_response, its (status, headers) after it, the _Counted
     # stream the fast path returned, the _Response once the full path took over.
     held: tuple[str, WSGIHeaders] | _Counted | _Response | None
+    # The server's write, once the fast path forwarded the held head and returned an iterable
+    # that is not a list (unset before: a list body leaves the app nothing to call).
+    server_write: Write
 
     def start_response(
         self, status: str, headers: WSGIHeaders, exc_info: OptExcInfo | None = None, /
@@ -241,6 +246,12 @@ class _Start:
         response = _Response(self.engine, self.environ, self.server_start_response)
         if type(held) is tuple:
             response.held = held
+            write = getattr(self, "server_write", None)
+            if write is not None:
+                # The head went to the server as it was, the app's iterable with it: as after
+                # _Response.respond's own fast path, nothing is left to check.
+                response.forwarded = True
+                response.server_write = write
         self.held = response
         return response
 
