@@ -668,6 +668,46 @@ def test_asgi_a_head_remembered_for_get_is_not_reused_for_head(counted: Counted)
     assert seen == []
 
 
+@pytest.mark.parametrize("fails_on", ["start", "chunk"])
+def test_asgi_a_server_send_that_raises_at_once_is_not_retried(fails_on: str) -> None:
+    """A send that raises when called (not when awaited) raises once, as without the guard:
+    the fast path does not hand the message to the full path to send it again."""
+    no_length = [(b"content-type", b"text/plain")]
+
+    async def app(scope: Message, receive: Any, send: Any) -> None:
+        if fails_on == "start":  # nothing left to check: the start goes out at once
+            await send({"type": "http.response.start", "status": 200, "headers": no_length})
+            await send({"type": "http.response.body", "body": b"hello"})
+        else:  # a counted stream: its second chunk goes out as it comes
+            await send(
+                {"type": "http.response.start", "status": 200, "headers": list(RAW_HEADERS)}
+            )
+            await send({"type": "http.response.body", "body": b"hel", "more_body": True})
+            await send({"type": "http.response.body", "body": b"lo"})
+
+    guard = ASGIStatusGuard(app, mode="fix")
+    assert call_asgi(guard).body == b"hello"  # remembered: the next one takes the fast path
+    calls: list[Message] = []
+
+    class Sent:
+        def __await__(self) -> Any:
+            return iter(())
+
+    def send(message: Message) -> Any:
+        calls.append(message)
+        if fails_on == "start" or message.get("body") == b"lo":
+            raise OSError("the client went away")
+        return Sent()
+
+    async def receive() -> Message:
+        return {"type": "http.request"}
+
+    with pytest.raises(OSError, match="the client went away"):
+        asyncio.run(guard(http_scope(), receive, send))
+    expected = 1 if fails_on == "start" else 3
+    assert len(calls) == expected  # each message once, the failing one included
+
+
 # -- ASGI streams: counted on the way -----------------------------------------------------------
 
 

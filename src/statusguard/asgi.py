@@ -190,6 +190,9 @@ class _Sender:
         held = self.held
         if held is _PASSED:
             return self.server_send(message)
+        # (The server's send is called after the try below: what it raises is the server's
+        # business, not a reason to hand the message to the full path and send it again.)
+        forward = False
         try:
             if held is None:
                 scope = self.scope
@@ -228,17 +231,17 @@ class _Sender:
                         return _DONE
                     if verdict.quiet_length == QUIET_ALWAYS:
                         self.held = _PASSED
-                        return self.server_send(message)
+                        forward = True
             elif held is _COUNTING:
                 if message["type"] == BODY:
                     sent = self.sent + len(message.get("body", b""))
                     if message.get("more_body"):
                         if sent <= self.verdict.quiet_length:
                             self.sent = sent
-                            return self.server_send(message)
+                            forward = True
                     elif sent == self.verdict.quiet_length:
                         self.held = _PASSED
-                        return self.server_send(message)
+                        forward = True
             elif message["type"] == BODY:
                 verdict = self.verdict
                 expected = verdict.quiet_length
@@ -256,6 +259,9 @@ class _Sender:
                     return _send_both(self.server_send, held, message)
         except Exception:
             pass  # a message out of the ordinary: the full path judges it
+        else:
+            if forward:
+                return self.server_send(message)
         return self.take_over().send(message)
 
     def take_over(self) -> _Responder:
