@@ -18,7 +18,7 @@ from statusguard.docs import (
     write_pages,
 )
 
-DOCS = Path(__file__).parent.parent / "docs"
+DOCS = Path(__file__).resolve().parents[2] / "docs"
 
 
 @pytest.mark.parametrize("name", sorted(PAGES))
