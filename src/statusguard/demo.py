@@ -82,6 +82,15 @@ ROUTES: tuple[Route, ...] = (
         [_TEXT, ("X-Note", "ok\r\nX-Injected: 1")],
         _HELLO,
     ),
+    _r(
+        "field-value-whitespace",
+        "/http2-padded-value",
+        "200 OK",
+        [_TEXT, ("Set-Cookie", " session=1; Path=/")],
+        _HELLO,
+        protocol="asgi",
+        http_version="2",
+    ),
     # Status line (RFC 9110 §15, RFC 9112 §4)
     _r("status-code-invalid", "/status-600", "600 Beyond"),
     _r("status-code-unregistered", "/status-299", "299 Custom", [_TEXT], _HELLO),

@@ -2,7 +2,8 @@
 
 Every line comes from the data (the rule catalogue and the status-code table), so the pages
 cannot drift from the code: ``python -m statusguard.docs`` rewrites them and
-``python -m statusguard.docs --check`` (and ``tests/test_docs.py``) fails when they are stale.
+``python -m statusguard.docs --check`` (and ``tests/tools/test_docs.py``) fails when they are
+stale.
 """
 
 from __future__ import annotations

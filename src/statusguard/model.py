@@ -6,17 +6,23 @@ translate into a :class:`Head` and read back :class:`Violation` records.
 
 from __future__ import annotations
 
+import dataclasses
 import enum
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from typing import Any, Final, Protocol
 
 __all__ = [
     "EVERY_FIELD",
+    "NO_REQUEST_HEADERS",
     "SHAPE_ONLY",
+    "WHOLE_CONTENT",
     "Action",
+    "ContentUse",
     "Head",
     "Mode",
     "Reference",
+    "RequestHeaders",
     "Rule",
     "Severity",
     "Violation",
@@ -93,16 +99,39 @@ class Violation:
         return self.message
 
 
-@dataclass(slots=True)
+class RequestHeaders(Protocol):
+    """The request's header fields as the rules read them: ``get(name)`` with a lower-case
+    name returns the field value (several lines joined with ``", "``) or ``None``."""
+
+    def get(self, name: bytes, /) -> bytes | None: ...
+
+
+class _NoHeaders:
+    __slots__ = ()
+
+    def get(self, name: bytes, /) -> bytes | None:
+        return None
+
+    def __repr__(self) -> str:
+        return "NO_REQUEST_HEADERS"
+
+
+#: The request headers of a head that knows nothing of its request.
+NO_REQUEST_HEADERS: Final[RequestHeaders] = _NoHeaders()
+
+
+@dataclass(frozen=True, slots=True, eq=False)
 class Head:
-    """The head of one response as the rules see it.
+    """The head of one response as the rules see it.  Immutable: a fix returns a new head.
 
     ``headers`` keeps the order and the case of the names the app gave; ``fields`` maps each
-    lower-cased name to its values in order and is derived from ``headers`` (call
-    :meth:`reindex` after changing ``headers``).  ``content_length`` is the number of content
-    bytes when it is known before the head goes out (a WSGI list, a single ASGI body message),
-    else ``None``; ``has_content`` is whether the app produced at least one content byte, when
-    that is known.
+    lower-cased name to its values in order, derived from ``headers``.  ``content_length`` is
+    the number of content bytes when it is known (a WSGI list, a single ASGI body message, the
+    end of a stream), else ``None``; ``has_content`` is whether the app produced at least one
+    content byte, when that is known.  ``method`` is the request method as the client sent it;
+    ``http_version`` is ``"1.0"``, ``"1.1"``, ``"2"`` or ``"3"``; ``server_date`` says what the
+    server in front does with ``Date`` (``"never"``: the head is what goes on the wire);
+    ``request_headers`` reads the request's fields (only the rules that need one ask).
     """
 
     status: int
@@ -113,13 +142,10 @@ class Head:
     content_length: int | None = None
     has_content: bool | None = None
     server_date: str = "never"
-    fields: dict[bytes, list[bytes]] = field(default_factory=dict)
+    request_headers: RequestHeaders = NO_REQUEST_HEADERS
+    fields: dict[bytes, list[bytes]] = field(init=False, repr=False)
 
     def __post_init__(self) -> None:
-        if not self.fields and self.headers:
-            self.reindex()
-
-    def reindex(self) -> None:
         fields: dict[bytes, list[bytes]] = {}
         for name, value in self.headers:
             key = name.lower()
@@ -128,20 +154,15 @@ class Head:
                 fields[key] = [value]
             else:
                 values.append(value)
-        self.fields = fields
+        object.__setattr__(self, "fields", fields)
 
     def with_headers(self, headers: HeaderList) -> Head:
         """A copy of this head with other header lines (fixes are pure: they return copies)."""
-        return Head(
-            self.status,
-            headers,
-            self.method,
-            self.http_version,
-            self.reason,
-            self.content_length,
-            self.has_content,
-            self.server_date,
-        )
+        return self.replace(headers=headers)
+
+    def replace(self, **changes: Any) -> Head:
+        """A copy of this head with some fields changed (``dataclasses.replace``)."""
+        return dataclasses.replace(self, **changes)
 
     def get(self, name: bytes) -> bytes | None:
         """The first value of a field (``name`` lower-case), or ``None``."""
@@ -160,11 +181,46 @@ class Head:
 
 Check = Callable[[Head], "str | None"]
 Fix = Callable[[Head], Head]
+# A predicate over all the header lines of a head, as the application gave them (pairs of
+# ``str`` or of ``bytes``): see ``Rule.accepts_all``.
+LinesCheck = Callable[[Sequence[tuple[Any, Any]]], object]
 
 # ``Rule.reads`` for a check that reads the head's shape only, and for one that reads the
 # value of every field, line by line.
 SHAPE_ONLY: frozenset[bytes] = frozenset()
 EVERY_FIELD: frozenset[bytes] = frozenset({b"*"})
+
+
+def _always(head: Head) -> bool:
+    return True
+
+
+@dataclass(frozen=True, slots=True)
+class ContentUse:
+    """How a body rule (``Rule.phase == "body"``) depends on the content, for the engine.
+
+    ``reads`` is ``"presence"`` when the rule is decided by whether there is content at all
+    (the first content byte decides it), ``"length"`` when it needs the whole length (the end
+    of the content decides it).  ``when(head)`` says whether the content can break the rule
+    for this head at all; it reads the head's shape only (status, method, HTTP version, server,
+    the names of its fields).  ``action`` is what fix mode does about a violation:
+    ``"discard"``, the content is never sent (the rule's ``fix``, if any, settles the head's
+    framing before any content arrives, and reads the shape only); ``"truncate"``, the content
+    is cut at the length ``limit`` reads from one field's value (``limit`` is that field's
+    lower-case name and a parser returning the length or ``None``), and the rule's ``fix``
+    corrects the head when the length is known before it goes out; ``"report"``, nothing is
+    changed.
+    """
+
+    reads: str = "length"
+    action: str = "report"
+    when: Callable[[Head], bool] = _always
+    limit: tuple[bytes, Callable[[bytes], int | None]] | None = None
+
+
+#: What a body rule without its own ``content`` gets: decided when the length is known
+#: (a complete response, or the end of a stream), reported only.
+WHOLE_CONTENT: Final = ContentUse()
 
 
 @dataclass(frozen=True, slots=True)
@@ -173,24 +229,30 @@ class Rule:
 
     ``check`` returns ``None`` when the head complies, else the second half of the message
     (what was seen).  ``fix`` returns a repaired copy of the head; it never mutates its argument.
-    ``statuses`` is ``None`` for rules that apply to every status.  ``phase`` says when the
-    rule can be decided: ``"head"`` rules look at the head only, ``"body"`` rules are decided by
-    the engine while it streams the content (their ``check`` is used on complete responses).
+    ``statuses`` is ``None`` for rules that apply to every status; ``versions`` is ``None`` for
+    rules that apply to every HTTP version, else the versions (``"1.0"``, ``"1.1"``, ``"2"``,
+    ``"3"``) they apply to.  ``phase`` says when the rule can be decided: ``"head"`` rules look at
+    the head only; ``"body"`` rules need to know about the content, as ``content`` (a
+    :class:`ContentUse`) describes -- their ``check`` sees a head whose ``content_length`` and
+    ``has_content`` say what is known so far, and returns ``None`` when it cannot tell yet.
 
-    ``reads`` says what a head rule's ``check`` depends on, so that the engine can remember
-    verdicts instead of checking every response (``Engine.screen``).  Every check may read the
-    head's *shape*: its status, reason phrase, method, HTTP version, ``server_date`` and the
-    header names in order.  :data:`SHAPE_ONLY`: nothing else.  A set of lower-cased field names
-    (:data:`EVERY_FIELD` for all of them): also the values of those fields, one line at a time --
-    the check passes a head exactly when its shape is acceptable and each line of those fields
-    is, and whether a line is acceptable depends on that line and the status only.  ``None``
-    (the default, and the right value for anything else, such as reading ``content_length``):
-    the check runs on every response.
+    ``reads`` says what a head rule's ``check`` depends on, so that the engine can decide a head
+    by what changes between responses instead of checking everything every time.  Every check
+    may read the head's *shape*: its status, reason phrase, method, HTTP version,
+    ``server_date`` and the header names in order.  :data:`SHAPE_ONLY`: nothing else.  A set of
+    lower-cased field names (:data:`EVERY_FIELD` for all of them): also the values of those
+    fields, one line at a time -- the check passes a head exactly when its shape is acceptable
+    and each line of those fields is, and whether a line is acceptable depends on that line and
+    the shape only.  ``None`` (the default, and the right value for anything else, such as
+    reading ``content_length`` or the request's fields): the check runs on every response.
 
     ``accepts``, for a rule that reads values line by line and whose lines are acceptable by
     their value alone: a faster equivalent of ``check`` for one line, truthy exactly when a
-    line with this value (bytes, as sent) passes.  The engine uses it on header lines it has
-    not seen before instead of building a head for them.
+    line with this value (bytes, as sent) passes.  ``accepts_all``, for a rule that reads every
+    field: truthy exactly when every line of a head passes, given the lines as the application
+    gave them (``str`` or ``bytes`` pairs; it may return a falsy value for anything unusual, and
+    the rule's ``check`` then decides).  The engine uses them on values it sees for the first
+    time instead of building a head.
     """
 
     id: str
@@ -205,9 +267,17 @@ class Rule:
     protocols: frozenset[str] = frozenset({"wsgi", "asgi", "http"})
     reads: frozenset[bytes] | None = None
     accepts: Callable[[bytes], object] | None = None
+    accepts_all: LinesCheck | None = None
+    versions: frozenset[str] | None = None
+    content: ContentUse | None = None
 
     def applies_to(self, status: int) -> bool:
         return self.statuses is None or status in self.statuses
+
+    @property
+    def content_use(self) -> ContentUse:
+        """How this body rule depends on the content (:data:`WHOLE_CONTENT` by default)."""
+        return self.content or WHOLE_CONTENT
 
     def message(self, detail: str) -> str:
         if len(detail) > _MAX_DETAIL:

@@ -13,7 +13,7 @@ import time
 import traceback
 import warnings
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from .errors import StatusGuardWarning
 from .model import Severity, Violation
@@ -54,6 +54,8 @@ class Stats:
 
     violations: dict[tuple[str, int, str], int]
     internal_errors: int
+    # (step id, status, server) → how many responses a server-compatibility step repaired.
+    steps: dict[tuple[str, int, str], int] = field(default_factory=dict)
 
     @property
     def total(self) -> int:
@@ -67,6 +69,10 @@ class Stats:
                 for (rule, status, action), count in sorted(self.violations.items())
             ],
             "internal_errors": self.internal_errors,
+            "steps": [
+                {"step": step, "status": status, "server": server, "count": count}
+                for (step, status, server), count in sorted(self.steps.items())
+            ],
         }
 
 
@@ -94,10 +100,20 @@ class Reporter:
         self._last_flush = clock()
         self._internal_errors = 0
         self._seen_errors: set[tuple[str, str]] = set()
+        self._steps: dict[tuple[str, int, str], int] = {}
 
-    def report(self, violation: Violation, method: str, route: str, warn: bool = False) -> None:
+    def report(
+        self,
+        violation: Violation,
+        method: str,
+        route: str,
+        warn: bool = False,
+        *,
+        loud: bool = False,
+    ) -> None:
         """Count ``violation``; log it (first occurrence) or add it to the next summary;
-        issue a ``StatusGuardWarning`` with the first occurrence when ``warn``."""
+        issue a ``StatusGuardWarning`` with the first occurrence when ``warn``.  ``loud``: a
+        strict rule broken after the head went out, logged at ERROR every time."""
         if not self.enabled:
             return
         if len(route) > _MAX_ROUTE or not route.isprintable():
@@ -123,8 +139,8 @@ class Reporter:
                 if now - self._last_flush >= self.interval:
                     summary, self._pending = self._pending, {}
                     self._last_flush = now
-        if first:
-            self._log_first(violation, method, route, warn)
+        if first or loud:
+            self._log_first(violation, method, route, warn, loud)
         if summary:
             self._log_summary(summary)
         if self.on_violation is not None:
@@ -134,8 +150,15 @@ class Reporter:
             for listener in tuple(_LISTENERS):
                 listener(violation, request)
 
-    def _log_first(self, violation: Violation, method: str, route: str, warn: bool) -> None:
-        level = logging.INFO if violation.severity is Severity.INFO else logging.WARNING
+    def _log_first(
+        self, violation: Violation, method: str, route: str, warn: bool, loud: bool = False
+    ) -> None:
+        if loud:
+            level = logging.ERROR
+        elif violation.severity is Severity.INFO:
+            level = logging.INFO
+        else:
+            level = logging.WARNING
         self.logger.log(
             level,
             "%s [%s %s]",
@@ -190,9 +213,29 @@ class Reporter:
                 "".join(traceback.format_exception(type(exc), exc, exc.__traceback__)),
             )
 
+    def step(self, step_id: str, status: int, server: str) -> None:
+        """Count a server-compatibility step applied to one response; log its first use."""
+        if not self.enabled:
+            return
+        status = status if 100 <= status <= 599 else 0
+        key = (step_id, status, server)
+        with self._lock:
+            count = self._steps.get(key, 0)
+            if count or len(self._steps) < _MAX_KEYS:
+                self._steps[key] = count + 1
+        if not count:
+            self.logger.info(
+                "statusguard applied the compatibility step [%s] for %s to a %d response "
+                "(docs/servers.md); it is counted in stats().steps.",
+                step_id,
+                server,
+                status,
+                extra={"statusguard_step": step_id, "statusguard_status": status},
+            )
+
     def stats(self) -> Stats:
         with self._lock:
-            return Stats(dict(self._counts), self._internal_errors)
+            return Stats(dict(self._counts), self._internal_errors, dict(self._steps))
 
 
 def _label(route: str) -> str:

@@ -236,17 +236,12 @@ def _asgi_app(*messages: Message) -> Any:
     "start",
     [
         pytest.param(
-            {"type": "http.response.start", "status": 200, "headers": [("a", "b")]},
-            id="str headers",
-        ),
-        pytest.param(
             {"type": "http.response.start", "status": 200, "headers": [(b"a",)]},
             id="one-item line",
         ),
         pytest.param(
             {"type": "http.response.start", "status": 200, "headers": 7}, id="headers not iterable"
         ),
-        pytest.param({"type": "http.response.start", "headers": []}, id="no status"),
     ],
 )
 def test_asgi_starts_it_cannot_read_pass_through(start: Message) -> None:
@@ -255,6 +250,54 @@ def test_asgi_starts_it_cannot_read_pass_through(start: Message) -> None:
     out = call_asgi(guard, "/")
     assert out.messages == [start, body]
     assert out.messages[0] is start
+    assert guard.stats().internal_errors == 1
+
+
+@pytest.mark.parametrize(
+    ("start", "reported"),
+    [
+        # str lines are read as their latin-1 bytes (the server decides whether it takes them).
+        pytest.param(
+            {"type": "http.response.start", "status": 200, "headers": [("a", "b")]},
+            {("content-type-missing", 200, "reported"): 1},
+            id="str headers",
+        ),
+        # A start without a status has none: status-code-invalid, and the server decides.
+        pytest.param(
+            {"type": "http.response.start", "headers": []},
+            {
+                ("status-code-invalid", 0, "reported"): 1,
+                ("content-type-missing", 0, "reported"): 1,
+            },
+            id="no status",
+        ),
+    ],
+)
+def test_asgi_starts_read_as_well_as_they_can_be_pass_through(
+    start: Message, reported: dict[tuple[str, int, str], int]
+) -> None:
+    body = {"type": "http.response.body", "body": b"hello"}
+    guard = ASGIStatusGuard(_asgi_app(start, body), **quiet_options("fix"))
+    out = call_asgi(guard, "/")
+    assert out.messages == [start, body]
+    assert out.messages[0] is start
+    assert guard.stats().internal_errors == 0
+    assert guard.stats().violations == reported
+
+
+def test_wsgi_a_line_it_cannot_read_does_not_let_an_injected_line_through() -> None:
+    # Failing open sends the application's head as it is -- but never a line that would split
+    # the response (issue 11, bug 5).
+    headers: list[Any] = [("X-Number", 5), ("X-Evil", "a\r\nSet-Cookie: x=1"), ("X-Ok", "1")]
+
+    def app(environ: WSGIEnvironment, start_response: StartResponse) -> Iterable[bytes]:
+        start_response("200 OK\r\nX-Status: injected", headers)
+        return [b"hello"]
+
+    guard = _wsgi_guard(app)
+    out = call_wsgi(guard, "/")
+    assert out.status == "200 OKX-Status: injected"
+    assert out.headers == [("X-Number", 5), ("X-Ok", "1")]
     assert guard.stats().internal_errors == 1
 
 

@@ -70,11 +70,10 @@ def response(kind: str, n: int) -> Response:
         return Response(
             200, headers, [body], False, [TEXT, mark, _len(body)], body, ("field-value-invalid",)
         )
-    if kind == "space":  # surrounding whitespace: stripped
-        padded = ("X-Padded", f"  {tag} ")
-        headers = [TEXT, mark, padded, _len(body)]
-        fixed = [TEXT, mark, ("X-Padded", tag), _len(body)]
-        return Response(200, headers, [body], False, fixed, body, ("field-value-invalid",))
+    if kind == "bad-name":  # a field name that is not a token: the line is dropped
+        headers = [TEXT, mark, (f"X Bad {tag}", tag), _len(body)]
+        fixed = [TEXT, mark, _len(body)]
+        return Response(200, headers, [body], False, fixed, body, ("field-name-invalid",))
     if kind == "204":  # content on a 204: discarded
         return Response(204, [mark], [body], False, [mark], b"", ("content-forbidden",))
     if kind == "stream-204":  # streamed content on a 204: discarded, chunk by chunk
@@ -95,7 +94,7 @@ def response(kind: str, n: int) -> Response:
     raise LookupError(kind)
 
 
-KINDS = ("dup", "crlf", "space", "204", "stream-204", "known-long", "stream-long", "clean")
+KINDS = ("dup", "crlf", "bad-name", "204", "stream-204", "known-long", "stream-long", "clean")
 PHRASES = {200: "OK", 204: "No Content", 404: "Not Found"}
 
 CURRENT: contextvars.ContextVar[str] = contextvars.ContextVar("current_request", default="?")

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from prometheus_client import CollectorRegistry, generate_latest
+from support.exchange import respond
 
-from statusguard import Head
 from statusguard.contrib.prometheus import register
 from statusguard.engine import Config, Engine
 
@@ -16,9 +16,7 @@ def test_counters_are_exported_exactly() -> None:
     ]
     for n, engine in enumerate(engines):
         for _ in range(3 + n):
-            head = Head(204, [(b"Date", b"Sun, 06 Nov 1994 08:49:37 GMT")], content_length=1)
-            head.has_content = True
-            engine.begin(head, "GET", "/x").start()
+            respond(engine, 204, [(b"Date", b"Sun, 06 Nov 1994 08:49:37 GMT")], b"x")
     engines[0].reporter.internal_error(RuntimeError("x"), "GET /x")
     registry = CollectorRegistry()
     register(*engines, registry=registry)

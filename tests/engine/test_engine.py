@@ -14,7 +14,8 @@ from statusguard import (
     StatusGuardWarning,
     Violation,
 )
-from statusguard.engine import Config, Engine, ResponseCheck, force, parse_status
+from statusguard.engine import HOLD, SAME, Config, Engine, Exchange, Phase, force, parse_status
+from statusguard.servers import WIRE, with_date
 
 DATE = (b"Date", b"Sun, 06 Nov 1994 08:49:37 GMT")
 
@@ -25,10 +26,27 @@ def engine(**options: object) -> tuple[Engine, list[Violation]]:
     return Engine("asgi", config), seen
 
 
-def begin(
-    eng: Engine, status: int, headers: list[tuple[bytes, bytes]], **kw: object
-) -> ResponseCheck:
-    return eng.begin(Head(status, headers, **kw), route="/t")  # type: ignore[arg-type]
+class _Reader:
+    def route(self, request: object, /) -> str:
+        return "/t"
+
+    def header(self, request: object, name: bytes, /) -> bytes | None:
+        return None
+
+
+def begin(eng: Engine, *, method: str = "GET", server_date: str = "if-absent") -> Exchange:
+    return eng.exchange(method, "1.1", with_date(WIRE, server_date), _Reader(), None)
+
+
+def done(ex: Exchange) -> bool:
+    """``ex.done``, read through a call (each read is a new fact, not a narrowed one)."""
+    return ex.done
+
+
+def sent_head(out: object, headers: list[tuple[bytes, bytes]]) -> list[tuple[bytes, bytes]]:
+    """The header lines the adapter sends for the exchange's answer ``out``."""
+    assert out is not HOLD
+    return headers if out is SAME else out.headers  # type: ignore[attr-defined]
 
 
 @pytest.mark.parametrize(
@@ -81,11 +99,12 @@ def test_parse_status(status: int | str | bytes, expected: tuple[int, bytes | No
 
 
 def test_fix_mode_repairs_the_head_and_discards_content() -> None:
-    eng, seen = engine(mode="fix", server_date="if-absent")
-    rc = begin(eng, 204, [(b"Content-Length", b"5"), DATE], content_length=5, has_content=True)
-    head = rc.start()
-    assert head.headers == [DATE]
-    assert rc.discard and rc.body(b"hello") == b""
+    eng, seen = engine(mode="fix")
+    ex = begin(eng)
+    headers = [(b"Content-Length", b"5"), DATE]
+    assert sent_head(ex.start(204, headers, 5), headers) == [DATE]
+    assert ex.done  # the known content need not be read
+    assert ex.chunk(b"hello") == b""
     assert {(v.rule_id, v.fixed, v.action.value) for v in seen} == {
         ("content-length-forbidden", True, "fixed"),
         ("content-forbidden", True, "fixed"),
@@ -93,135 +112,200 @@ def test_fix_mode_repairs_the_head_and_discards_content() -> None:
 
 
 def test_warn_mode_changes_nothing_and_reports() -> None:
-    eng, seen = engine(mode="warn", server_date="if-absent", logger="statusguard.test")
+    eng, seen = engine(mode="warn", logger="statusguard.test")
     headers = [(b"Content-Length", b"5"), DATE]
-    rc = begin(eng, 204, list(headers), content_length=5, has_content=True)
+    ex = begin(eng)
     with pytest.warns(StatusGuardWarning):
-        head = rc.start()
-    assert head.headers == headers
-    assert not rc.discard
-    assert rc.body(b"hello") == b"hello"
+        assert ex.start(204, list(headers), 5) is SAME
+    assert not ex.done
+    assert ex.chunk(b"hello") == b"hello"
     assert {v.rule_id for v in seen} == {"content-length-forbidden", "content-forbidden"}
     assert all(not v.fixed and v.action.value == "reported" for v in seen)
 
 
 def test_strict_mode_raises_with_the_violations_as_data() -> None:
-    eng, _ = engine(mode="strict", server_date="if-absent")
-    rc = begin(eng, 401, [DATE], content_length=0, has_content=False)
+    eng, _ = engine(mode="strict")
     with pytest.raises(StatusGuardError) as info:
-        rc.start()
+        begin(eng).start(401, [DATE], 0)
     assert info.value.rule_ids == ("www-authenticate-missing",)
     assert "RFC 9110 §15.5.2" in str(info.value)
     assert info.value.violations[0].action.value == "raised"
+    assert info.value.request == "GET /t"
 
 
 def test_strict_mode_does_not_raise_for_info_rules() -> None:
-    eng, seen = engine(mode="strict", server_date="if-absent")
-    rc = begin(eng, 201, [DATE], content_length=0, has_content=False)
-    rc.start()
+    eng, seen = engine(mode="strict")
+    begin(eng).start(201, [DATE], 0)
     assert [v.rule_id for v in seen] == ["created-location-missing"]
 
 
 def test_per_rule_overrides() -> None:
     eng, seen = engine(
-        mode="strict",
-        server_date="if-absent",
-        rules={"www-authenticate-missing": "off", "content-forbidden": "fix"},
+        mode="strict", rules={"www-authenticate-missing": "off", "content-forbidden": "fix"}
     )
-    rc = begin(eng, 401, [DATE], content_length=0, has_content=False)
-    rc.start()  # off: no raise
-    rc = begin(eng, 204, [DATE], content_length=2, has_content=True)
-    rc.start()  # fix, although the mode is strict
-    assert rc.discard
+    begin(eng).start(401, [DATE], 0)  # off: no raise
+    ex = begin(eng)
+    ex.start(204, [DATE], 2)  # fix, although the mode is strict
+    assert ex.chunk(b"no") == b""
     assert [(v.rule_id, v.fixed) for v in seen] == [("content-forbidden", True)]
 
 
 def test_force_overrides_every_engine_and_undoes() -> None:
-    eng, _ = engine(mode="warn", server_date="if-absent", rules={"allow-missing": "off"})
+    eng, _ = engine(mode="warn", rules={"allow-missing": "off"})
     try:
         force(mode="strict")
-        rc = begin(eng, 401, [DATE], content_length=0, has_content=False)
         with pytest.raises(StatusGuardError):
-            rc.start()
+            begin(eng).start(401, [DATE], 0)
         # A rule the project turned off stays off in a forced run.
-        begin(eng, 405, [DATE], content_length=0, has_content=False).start()
+        begin(eng).start(405, [DATE], 0)
         force(mode="strict", rules={"www-authenticate-missing": "off"})
-        begin(eng, 401, [DATE], content_length=0, has_content=False).start()
+        begin(eng).start(401, [DATE], 0)
     finally:
         force()
     assert eng.mode == "warn"
 
 
+def test_an_exchange_keeps_the_configuration_it_started_with() -> None:
+    eng, seen = engine(mode="fix")
+    ex = begin(eng)
+    assert ex.start(200, [DATE, (b"Content-Length", b"3")]) is HOLD
+    try:
+        force(mode="strict")
+        # The response under way finishes as it began (fix); the next one is strict.
+        assert ex.commit(3, True) is SAME
+        assert [v.rule_id for v in seen] == ["content-type-missing"]
+        with pytest.raises(StatusGuardError):
+            begin(eng).start(200, [DATE, (b"Content-Length", b"3")], 3)
+    finally:
+        force()
+
+
 def test_streamed_body_longer_than_content_length_is_truncated() -> None:
-    eng, seen = engine(mode="fix", server_date="if-absent")
-    rc = begin(eng, 200, [(b"Content-Length", b"3"), (b"Content-Type", b"text/plain"), DATE])
-    assert rc.wants_content()
-    rc.start()
-    assert rc.needs_body
-    out = [rc.body(c) for c in (b"he", b"llo", b"!")]
-    rc.finish()
+    eng, seen = engine(mode="fix")
+    ex = begin(eng)
+    headers = [(b"Content-Length", b"3"), (b"Content-Type", b"text/plain"), DATE]
+    assert ex.start(200, headers) is HOLD
+    assert ex.commit(None, True) is SAME
+    assert ex.phase is Phase.BODY
+    out = [ex.chunk(c) for c in (b"he", b"llo", b"!")]
+    assert ex.done
+    ex.end()
     assert b"".join(out) == b"hel"
     assert [(v.rule_id, v.fixed) for v in seen] == [("content-length-mismatch", True)]
 
 
 def test_streamed_body_shorter_than_content_length_is_reported() -> None:
-    eng, seen = engine(mode="fix", server_date="if-absent")
-    rc = begin(eng, 200, [(b"Content-Length", b"10"), (b"Content-Type", b"text/plain"), DATE])
-    rc.start()
-    assert rc.body(b"hello") == b"hello"
-    rc.finish()
+    eng, seen = engine(mode="fix")
+    ex = begin(eng)
+    ex.start(200, [(b"Content-Length", b"10"), (b"Content-Type", b"text/plain"), DATE])
+    ex.commit(None, True)
+    assert ex.chunk(b"hello") == b"hello"
+    ex.end()
     assert [(v.rule_id, v.fixed) for v in seen] == [("content-length-mismatch", False)]
     assert "ended after 5 bytes" in seen[0].message
 
 
 def test_streamed_204_is_discarded_and_reported_at_the_first_byte() -> None:
-    eng, seen = engine(mode="fix", server_date="if-absent")
-    rc = begin(eng, 204, [DATE])
-    head = rc.start()
-    assert rc.needs_body and rc.discard and head.headers == [DATE]
+    eng, seen = engine(mode="fix")
+    ex = begin(eng)
+    assert ex.start(204, [DATE]) is HOLD
+    assert ex.commit(None, None) is SAME  # an empty flush says nothing of the content
+    assert seen == [] and not done(ex)
+    assert ex.chunk(b"") == b""
     assert seen == []
-    assert rc.body(b"") == b""
-    assert seen == []
-    assert rc.body(b"x") == b"" and rc.body(b"y") == b""
-    rc.finish()
+    assert ex.chunk(b"x") == b""
+    assert done(ex)  # nothing more can be sent: the adapter stops reading the app
+    assert ex.end() is None
     assert [(v.rule_id, v.fixed) for v in seen] == [("content-forbidden", True)]
 
 
+def test_discarded_content_that_never_came_ends_with_one_empty_chunk() -> None:
+    # Some WSGI servers (wsgiref) add "Content-Length: 0" to a head they send at the end of an
+    # empty body: one empty chunk makes them send the head as it is.
+    eng, _ = engine(mode="fix")
+    ex = begin(eng)
+    ex.start(204, [DATE], 0)
+    assert ex.end() == b""
+
+
 def test_streamed_205_gets_zero_length_framing_before_the_head_goes_out() -> None:
-    eng, _ = engine(mode="fix", server_date="if-absent")
-    head = begin(eng, 205, [DATE]).start()
-    assert (b"Content-Length", b"0") in head.headers
+    eng, _ = engine(mode="fix")
+    ex = begin(eng)
+    assert ex.start(205, [DATE]) is HOLD
+    assert (b"Content-Length", b"0") in sent_head(ex.commit(None, True), [DATE])
 
 
-def test_strict_streamed_violation_raises_at_the_first_byte() -> None:
-    eng, _ = engine(mode="strict", server_date="if-absent")
-    rc = begin(eng, 200, [DATE])
-    rc.start()
+def test_strict_mode_raises_while_the_head_is_held() -> None:
+    eng, _ = engine(mode="strict")
+    ex = begin(eng)
+    assert ex.start(200, [DATE]) is HOLD
     with pytest.raises(StatusGuardError, match="content-type-missing"):
-        rc.body(b"x")
+        ex.commit(None, True)
+    assert ex.phase is Phase.IDLE  # nothing was sent: the adapter may send another head
+
+
+def test_strict_mode_after_the_head_went_out_reports_loudly_and_ends_cleanly(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    eng, seen = engine(mode="strict")
+    ex = begin(eng)
+    assert ex.start(204, [DATE]) is HOLD
+    ex.commit(None, None)  # an empty flush: the head is out before any content
+    with caplog.at_level(logging.ERROR, logger="statusguard"):
+        assert ex.chunk(b"late") == b""
+    assert ex.done
+    assert [(v.rule_id, v.action.value) for v in seen] == [("content-forbidden", "fixed")]
+    assert [r.levelno for r in caplog.records] == [logging.ERROR]
 
 
 def test_clean_response_wants_no_content() -> None:
-    eng, seen = engine(mode="fix", server_date="if-absent")
-    rc = begin(eng, 200, [(b"Content-Type", b"text/plain"), DATE])
-    assert not rc.wants_content()
-    rc.start()
-    assert not rc.needs_body
+    eng, seen = engine(mode="fix")
+    ex = begin(eng)
+    assert ex.start(200, [(b"Content-Type", b"text/plain"), DATE]) is SAME
+    assert ex.phase is Phase.PASS
     assert seen == []
 
 
 def test_server_date_always_removes_the_application_date() -> None:
     eng, seen = engine(mode="fix")
-    rc = begin(eng, 200, [DATE, (b"Content-Type", b"a/b")], server_date="always")
-    assert rc.start().headers == [(b"Content-Type", b"a/b")]
+    ex = begin(eng, server_date="always")
+    out = ex.start(200, [DATE, (b"Content-Type", b"a/b")], 0)
+    assert sent_head(out, []) == [(b"Content-Type", b"a/b")]
     assert [v.rule_id for v in seen] == ["field-duplicate"]
 
 
 def test_server_date_never_injects_one() -> None:
     eng, _ = engine(mode="fix")
-    rc = begin(eng, 200, [(b"Content-Type", b"a/b")], server_date="never")
-    ((_, value),) = [h for h in rc.start().headers if h[0] == b"Date"]
+    out = begin(eng, server_date="never").start(200, [(b"Content-Type", b"a/b")], 0)
+    ((_, value),) = [h for h in sent_head(out, []) if h[0] == b"Date"]
     assert value.endswith(b" GMT")
+
+
+def test_a_body_rule_of_the_user_sees_the_length_at_the_end() -> None:
+    from statusguard import Reference, Rule, Severity
+
+    def big(head: Head) -> str | None:
+        if head.content_length is not None and head.content_length > 4:
+            return f"{head.content_length} bytes."
+        return None
+
+    small = Rule(
+        id="small-bodies",
+        severity=Severity.WARNING,
+        reference=Reference(9110, "6.4"),
+        summary="Bodies stay small",
+        check=big,
+        phase="body",
+    )
+    eng, seen = engine(mode="fix", extra_rules=[small])
+    ex = begin(eng)
+    assert ex.start(200, [DATE, (b"Content-Type", b"a/b")]) is HOLD
+    ex.commit(None, True)
+    for chunk in (b"abc", b"def"):
+        ex.chunk(chunk)
+    assert seen == []
+    ex.end()
+    assert [(v.rule_id, v.message.split(": ")[-1]) for v in seen] == [("small-bodies", "6 bytes.")]
 
 
 def test_extra_rules_and_logger_name(caplog: pytest.LogCaptureFixture) -> None:
@@ -238,7 +322,7 @@ def test_extra_rules_and_logger_name(caplog: pytest.LogCaptureFixture) -> None:
         mode="fix", extra_rules=[teapot], logger="custom", rules={"no-teapots": "fix"}
     )
     with caplog.at_level(logging.WARNING, logger="custom"):
-        begin(eng, 418, [DATE], server_date="if-absent").start()
+        begin(eng).start(418, [DATE], 0)
     assert "no-teapots" in {v.rule_id for v in seen}
     assert any("[no-teapots]" in r.getMessage() for r in caplog.records)
     with pytest.raises(ConfigurationError, match="already in the catalogue"):
@@ -251,39 +335,3 @@ def test_pure_entry_points_refuse_an_unknown_server_date(entry: str) -> None:
 
     with pytest.raises(ConfigurationError, match="server_date"):
         getattr(statusguard, entry)(200, [], server_date="bogus")
-
-
-@pytest.mark.parametrize(
-    ("value", "expected"),
-    [
-        ("13", 13),
-        (b"13", 13),
-        ("0", 0),
-        ("007", 7),
-        (" 13", -1),
-        ("+13", -1),
-        ("1_3", -1),
-        ("١٣", -1),  # Arabic-Indic digits: isdigit() but not a Content-Length
-        ("", -1),
-        ("9" * 18, 10**18 - 1),
-        ("9" * 19, -1),
-        (13, -1),
-        (None, -1),
-    ],
-)
-def test_plain_int_reads_plain_ascii_digits_only_and_remembers_them(
-    value: object, expected: int
-) -> None:
-    from statusguard.engine import _plain_int
-
-    assert _plain_int(value) == expected
-    assert _plain_int(value) == expected  # the second time from the memo, when remembered
-
-
-def test_plain_int_memo_is_bounded() -> None:
-    from statusguard.engine import _LENGTHS, _MAX_LENGTHS, _plain_int
-
-    for n in range(3 * _MAX_LENGTHS):
-        assert _plain_int(str(n)) == n
-    assert 0 < len(_LENGTHS) <= _MAX_LENGTHS
-    assert all(_LENGTHS[key] == int(key) for key in _LENGTHS)  # type: ignore[call-overload]

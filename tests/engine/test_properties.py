@@ -95,7 +95,10 @@ def _send_with_h11(
     conn.receive_data(f"{method} / HTTP/{version}\r\nHost: x\r\n\r\n".encode())
     event = conn.next_event()
     assert isinstance(event, h11.Request)
-    out = conn.send(h11.Response(status_code=status, headers=headers)) or b""
+    # h11 takes the field value itself: the optional whitespace an HTTP/1.1 sender may put
+    # around it (RFC 9112 §5) is not part of it, and every recipient strips it.
+    values = [(name, value.strip(b" \t")) for name, value in headers]
+    out = conn.send(h11.Response(status_code=status, headers=values)) or b""
     if body:
         out += conn.send(h11.Data(data=body)) or b""
     out += conn.send(h11.EndOfMessage()) or b""

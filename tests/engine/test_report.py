@@ -5,8 +5,9 @@ from __future__ import annotations
 import logging
 
 import pytest
+from support.exchange import respond
 
-from statusguard import Head, StatusGuardWarning
+from statusguard import StatusGuardWarning
 from statusguard.engine import Config, Engine
 from statusguard.report import add_listener, remove_listener
 
@@ -35,8 +36,7 @@ def make(mode: str = "fix", interval: float = 60.0) -> tuple[Engine, Clock]:
 
 
 def send_204_with_content(eng: Engine, route: str = "/x") -> None:
-    head = Head(204, [DATE, (b"Content-Length", b"2")], content_length=2, has_content=True)
-    eng.begin(head, "GET", route).start()
+    respond(eng, 204, [DATE, (b"Content-Length", b"2")], b"{}", route=route)
 
 
 def test_ten_thousand_identical_violations_log_a_handful_and_count_exactly(
@@ -125,4 +125,5 @@ def test_stats_as_dict_is_json_ready() -> None:
             {"rule": "content-length-forbidden", "status": 204, "action": "fixed", "count": 1},
         ],
         "internal_errors": 0,
+        "steps": [],
     }

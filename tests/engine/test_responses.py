@@ -1,6 +1,6 @@
 """``check`` remembers its results: each call returns exactly what the full path builds.
 
-The reference is the full path itself (``responses._run`` on an engine of its own, every rule
+The reference is the full path itself (``check`` with the engine's shortcuts off: every rule
 run on every response); ``check`` goes through the screen and the memo of results.
 """
 
@@ -14,11 +14,10 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from statusguard import check, responses
-from statusguard.engine import Config, Engine, force, headers_to_bytes
+from statusguard.engine import force, headers_to_bytes, shortcuts
 from statusguard.model import Head, Violation
 
-_FULL = Engine("http", Config(mode="warn", server_date="never"), register=False)
-_RUN = responses._run  # (some tests count the calls of ``check`` to the full path)
+_RUN = responses._run
 
 
 def _uncached(
@@ -29,7 +28,11 @@ def _uncached(
     http_version: Any = "1.1",
     server_date: str = "never",
 ) -> list[Violation]:
-    return _RUN(_FULL, status, headers, body, method, http_version, server_date)[2]
+    # The full path itself, as captured before any test counts its calls.
+    with shortcuts(False):
+        return _RUN(
+            responses._CHECK, status, headers, body, method, http_version, server_date, None
+        )[2]
 
 
 @pytest.fixture(autouse=True)
@@ -137,7 +140,10 @@ def test_the_memo_is_bounded() -> None:
         violations = check(401, [("X-Id", str(i))])
         assert [v.rule_id for v in violations] == ["date-missing", "www-authenticate-missing"]
         assert 0 < len(responses._RESULTS) <= bound
-    assert len(responses._RESULTS) == 10  # emptied when full, then filled again
+    # Full, the memo forgets its oldest result first: it is never emptied at once.
+    assert len(responses._RESULTS) == bound
+    keys = [key for key in responses._RESULTS if isinstance(key, tuple)]
+    assert ("X-Id", "0") not in keys[0] and ("X-Id", str(bound + 9)) in keys[-1]
 
 
 @pytest.mark.parametrize(

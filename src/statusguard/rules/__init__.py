@@ -23,6 +23,7 @@ from . import (
 CATALOGUE: tuple[Rule, ...] = (
     fields.FIELD_NAME_INVALID,
     fields.FIELD_VALUE_INVALID,
+    fields.FIELD_VALUE_WHITESPACE,
     *status_line.RULES,
     framing.HOP_BY_HOP_FIELD,
     framing.CONNECTION_SPECIFIC_FIELD,

@@ -7,15 +7,24 @@ Pure functions of the head.  Only the rules that parse a value (dates, Content-R
 
 from __future__ import annotations
 
-from ..model import EVERY_FIELD, SHAPE_ONLY, Head, HeaderList, Reference, Rule, Severity
+from ..model import (
+    EVERY_FIELD,
+    SHAPE_ONLY,
+    ContentUse,
+    Head,
+    HeaderList,
+    Reference,
+    Rule,
+    Severity,
+)
 from ._syntax import (
     CONTROL,
     DIGITS,
     TOKEN,
-    URI_REFERENCE,
-    is_field_value,
     is_http_date,
     is_imf_fixdate,
+    is_uri_reference,
+    no_control_in_values,
     now_imf_fixdate,
     show,
 )
@@ -50,21 +59,38 @@ def _name_invalid_fix(head: Head) -> Head:
 
 def _value_invalid(head: Head) -> str | None:
     for name, value in head.headers:
-        if is_field_value(value):
-            continue
         if CONTROL.search(value) is not None:
             return f"the value of {name.decode('latin-1')} is {show(value)}."
-        # field-value = *field-content, which neither starts nor ends with SP or HTAB.
-        return f"the value of {name.decode('latin-1')} has surrounding whitespace: {show(value)}."
     return None
 
 
 def _value_invalid_fix(head: Head) -> Head:
-    # Control characters would split or corrupt the message: drop the line.  Surrounding
-    # whitespace is stripped, as every recipient does (RFC 9110 §5.5).
-    return head.with_headers(
-        [(n, v.strip(b" \t")) for n, v in head.headers if CONTROL.search(v) is None]
-    )
+    # Control characters would split or corrupt the message: drop the line.
+    return head.with_headers([(n, v) for n, v in head.headers if CONTROL.search(v) is None])
+
+
+def _no_control(value: bytes) -> bool:
+    return CONTROL.search(value) is None
+
+
+def _value_surrounded(head: Head) -> str | None:
+    for name, value in head.headers:
+        if value[:1] in _WHITESPACE or value[-1:] in _WHITESPACE:
+            return (
+                f"the value of {name.decode('latin-1')} has surrounding whitespace: {show(value)}."
+            )
+    return None
+
+
+def _value_surrounded_fix(head: Head) -> Head:
+    return head.with_headers([(n, v.strip(b" \t")) for n, v in head.headers])
+
+
+_WHITESPACE = (b" ", b"\t")
+
+
+def _not_surrounded(value: bytes) -> bool:
+    return value[:1] not in _WHITESPACE and value[-1:] not in _WHITESPACE
 
 
 SINGLETONS = (
@@ -159,37 +185,53 @@ def _type_missing(head: Head) -> str | None:
     return f"a {head.status} response carries content but no Content-Type."
 
 
+def _type_watched(head: Head) -> bool:
+    return (
+        head.method != "HEAD"
+        and head.status not in NO_CONTENT_STATUSES
+        and b"content-type" not in head.fields
+    )
+
+
 def _location_invalid(head: Head) -> str | None:
     for value in head.fields.get(b"location", ()):
-        if URI_REFERENCE.fullmatch(value) is None:
+        if not is_uri_reference(value):
             return f"Location {show(value)} is not a URI-reference."
     return None
 
 
-def _content_range_invalid(head: Head) -> str | None:
-    values = head.fields.get(b"content-range")
-    if not values:
-        return None
+def _content_range_ok(value: bytes) -> bool:
     from werkzeug.http import parse_content_range_header
 
-    for value in values:
-        parsed = parse_content_range_header(value.decode("latin-1"))
-        # "A Content-Range field value is invalid if it contains a range-resp that has a
-        # last-pos value less than its first-pos value, or a complete-length value less than
-        # or equal to its last-pos value." (RFC 9110 §14.4)
-        if parsed is None or (
-            parsed.length is not None and parsed.stop is not None and parsed.stop > parsed.length
-        ):
+    parsed = parse_content_range_header(value.decode("latin-1"))
+    # "A Content-Range field value is invalid if it contains a range-resp that has a last-pos
+    # value less than its first-pos value, or a complete-length value less than or equal to
+    # its last-pos value." (RFC 9110 §14.4)
+    return parsed is not None and (
+        parsed.length is None or parsed.stop is None or parsed.stop <= parsed.length
+    )
+
+
+def _content_range_invalid(head: Head) -> str | None:
+    for value in head.fields.get(b"content-range", ()):
+        if not _content_range_ok(value):
             return f"Content-Range {show(value)} does not parse as a byte range."
     return None
 
 
+def _retry_after_ok(value: bytes) -> bool:
+    value = value.strip(b" \t")
+    return DIGITS.fullmatch(value) is not None or is_http_date(value)
+
+
 def _retry_after_invalid(head: Head) -> str | None:
     for value in head.fields.get(b"retry-after", ()):
-        value = value.strip(b" \t")
-        if DIGITS.fullmatch(value) is None and not is_http_date(value):
-            return f"Retry-After is {show(value)}."
+        if not _retry_after_ok(value):
+            return f"Retry-After is {show(value.strip(_WHITESPACE_BYTES))}."
     return None
+
+
+_WHITESPACE_BYTES = b" \t"
 
 
 FIELD_NAME_INVALID = Rule(
@@ -207,18 +249,31 @@ FIELD_VALUE_INVALID = Rule(
     id="field-value-invalid",
     severity=Severity.ERROR,
     reference=Reference(9110, "5.5"),
-    summary=(
-        "A field value cannot contain CR, LF, NUL or other control characters, "
-        "nor start or end with whitespace"
-    ),
+    summary="A field value cannot contain CR, LF, NUL or other control characters",
     check=_value_invalid,
     fix=_value_invalid_fix,
-    fix_summary=(
-        "drop a field with control characters (it would split the response); "
-        "strip surrounding whitespace"
-    ),
+    fix_summary="drop the field (its control characters would split or corrupt the response)",
     reads=EVERY_FIELD,
-    accepts=is_field_value,
+    accepts=_no_control,
+    accepts_all=no_control_in_values,
+)
+
+# "A field value MUST NOT start or end with an ASCII whitespace character (ASCII SP or HTAB,
+# 0x20 or 0x09)." (RFC 9113 §8.2.1; RFC 9114 §4.2 for HTTP/3).  In HTTP/1.1 whitespace around a
+# value is optional whitespace of the field line, not part of the value (RFC 9112 §5:
+# field-line = field-name ":" OWS field-value OWS): Django's WSGI handler sends every
+# Set-Cookie with a leading space, which is correct there.
+FIELD_VALUE_WHITESPACE = Rule(
+    id="field-value-whitespace",
+    severity=Severity.ERROR,
+    reference=Reference(9113, "8.2.1"),
+    summary="An HTTP/2 or HTTP/3 field value cannot start or end with whitespace",
+    check=_value_surrounded,
+    fix=_value_surrounded_fix,
+    fix_summary="strip the surrounding whitespace",
+    reads=EVERY_FIELD,
+    accepts=_not_surrounded,
+    versions=frozenset({"2", "3"}),
 )
 
 FIELD_DUPLICATE = Rule(
@@ -267,6 +322,8 @@ CONTENT_TYPE_MISSING = Rule(
     summary="A response with content should say its Content-Type",
     check=_type_missing,
     phase="body",
+    content=ContentUse(reads="presence", when=_type_watched),
+    reads=SHAPE_ONLY,
 )
 
 LOCATION_INVALID = Rule(
@@ -276,7 +333,7 @@ LOCATION_INVALID = Rule(
     summary="Location is a single URI-reference",
     check=_location_invalid,
     reads=frozenset({b"location"}),
-    accepts=URI_REFERENCE.fullmatch,
+    accepts=is_uri_reference,
 )
 
 CONTENT_RANGE_INVALID = Rule(
@@ -286,6 +343,7 @@ CONTENT_RANGE_INVALID = Rule(
     summary="Content-Range is a valid byte range",
     check=_content_range_invalid,
     reads=frozenset({b"content-range"}),
+    accepts=_content_range_ok,
 )
 
 RETRY_AFTER_INVALID = Rule(
@@ -295,11 +353,13 @@ RETRY_AFTER_INVALID = Rule(
     summary="Retry-After is an HTTP-date or a number of seconds",
     check=_retry_after_invalid,
     reads=frozenset({b"retry-after"}),
+    accepts=_retry_after_ok,
 )
 
 RULES = (
     FIELD_NAME_INVALID,
     FIELD_VALUE_INVALID,
+    FIELD_VALUE_WHITESPACE,
     FIELD_DUPLICATE,
     DATE_INVALID,
     DATE_MISSING,

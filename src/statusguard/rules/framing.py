@@ -8,7 +8,7 @@ streams, the engine applies them chunk by chunk.
 
 from __future__ import annotations
 
-from ..model import SHAPE_ONLY, Fix, Head, Reference, Rule, Severity
+from ..model import SHAPE_ONLY, ContentUse, Fix, Head, Reference, Rule, Severity
 from ._syntax import DIGITS, show
 
 NO_CONTENT_STATUSES = frozenset({*range(100, 200), 204, 205, 304})
@@ -89,6 +89,10 @@ def _te_line_invalid(value: bytes) -> bool:
     return chunked > 1 or (chunked == 1 and codings[-1] != b"chunked")
 
 
+def _te_line_ok(value: bytes) -> bool:
+    return not _te_line_invalid(value)
+
+
 def _te_invalid(head: Head) -> str | None:
     # "A sender MUST NOT apply the chunked transfer coding more than once to a message body
     # (i.e., chunking an already chunked message is not allowed)." (RFC 9112 §6.1)  Each line
@@ -157,6 +161,10 @@ def declared_length(head: Head) -> int | None:
     return int(first)
 
 
+def _length_line_ok(value: bytes) -> bool:
+    return _is_length(value.strip(b" \t"))
+
+
 def _length_invalid(head: Head) -> str | None:
     values = head.fields.get(b"content-length")
     if not values:
@@ -200,6 +208,20 @@ def _framed_by_length(head: Head) -> bool:
     )
 
 
+def _length_limit(value: bytes) -> int | None:
+    """The length a single Content-Length value declares, or ``None`` when it is not one."""
+    value = value.strip(b" \t")
+    return int(value) if _is_length(value) else None
+
+
+def _length_watched(head: Head) -> bool:
+    return b"content-length" in head.fields and _framed_by_length(head)
+
+
+def _is_head_request(head: Head) -> bool:
+    return head.method == "HEAD"
+
+
 def _length_mismatch(head: Head) -> str | None:
     if head.content_length is None or not _framed_by_length(head):
         return None
@@ -225,6 +247,9 @@ CONTENT_FORBIDDEN = Rule(
     fix_summary="discard the content; a 205 gets Content-Length: 0",
     statuses=NO_CONTENT_STATUSES,
     phase="body",
+    content=ContentUse(reads="presence", action="discard"),
+    # The check reads the value of Content-Length, for a 205 (a stale one announces content).
+    reads=frozenset({b"content-length"}),
 )
 
 HEAD_CONTENT = Rule(
@@ -236,6 +261,8 @@ HEAD_CONTENT = Rule(
     fix=_keep,
     fix_summary="discard the content and keep the Content-Length",
     phase="body",
+    content=ContentUse(reads="presence", action="discard", when=_is_head_request),
+    reads=SHAPE_ONLY,
     # Every ASGI server drops the content of a response to HEAD itself (uvicorn with h11 and
     # httptools, hypercorn, gunicorn's ASGI worker, granian: docs/servers-asgi.md), and
     # Starlette and Django send it on purpose; only WSGI servers (the werkzeug dev server,
@@ -274,6 +301,7 @@ TRANSFER_ENCODING_INVALID = Rule(
     fix=_te_invalid_fix,
     fix_summary="drop the extra chunked and merge the lines; a chunked not last is only reported",
     reads=frozenset({b"transfer-encoding"}),
+    accepts=_te_line_ok,
 )
 
 CONTENT_LENGTH_WITH_TRANSFER_ENCODING = Rule(
@@ -296,6 +324,7 @@ CONTENT_LENGTH_INVALID = Rule(
     fix=_length_invalid_fix,
     fix_summary="set the real length when it is known, else collapse or remove",
     reads=frozenset({b"content-length"}),
+    accepts=_length_line_ok,
 )
 
 CONTENT_LENGTH_MISMATCH = Rule(
@@ -309,6 +338,13 @@ CONTENT_LENGTH_MISMATCH = Rule(
         "correct it before the head is sent; truncate a longer stream; report a shorter one"
     ),
     phase="body",
+    content=ContentUse(
+        reads="length",
+        action="truncate",
+        when=_length_watched,
+        limit=(b"content-length", _length_limit),
+    ),
+    reads=frozenset({b"content-length"}),
 )
 
 # PEP 3333: "applications and middleware are forbidden from using HTTP/1.1 'hop-by-hop'

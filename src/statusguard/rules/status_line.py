@@ -13,7 +13,16 @@ from ._syntax import CONTROL, show
 def _invalid(head: Head) -> str | None:
     if 100 <= head.status <= 599:
         return None
+    if head.status == 0 and head.reason is not None:
+        return f"the status line {show(head.reason)} does not start with a three-digit code."
     return f"the status {head.status} is not a three-digit code in 100..599."
+
+
+def _invalid_fix(head: Head) -> Head:
+    # No status can be made up; what is left is to keep the line from splitting the response.
+    if head.reason is None or CONTROL.search(head.reason) is None:
+        return head
+    return head.replace(reason=CONTROL.sub(b"", head.reason))
 
 
 def _unregistered(head: Head) -> str | None:
@@ -50,15 +59,19 @@ def _interim_final(head: Head) -> str | None:
 
 def _reason_invalid(head: Head) -> str | None:
     reason = head.reason
-    if reason is None or CONTROL.search(reason) is None:
+    if reason is None:
         return None
-    return f"the reason phrase {show(reason)} contains control characters."
+    if CONTROL.search(reason) is not None:
+        return f"the reason phrase {show(reason)} contains control characters."
+    if reason[:1] == b"\t":
+        # status-line = HTTP-version SP status-code SP [ reason-phrase ] (RFC 9112 §4); the
+        # reason of a line whose code is followed by a TAB keeps that TAB (engine.parse_status)
+        return f"the status code is followed by {show(reason[:1])}, not by a space."
+    return None
 
 
 def _reason_fix(head: Head) -> Head:
-    fixed = head.with_headers(head.headers)
-    fixed.reason = lookup(head.status).phrase.encode("ascii")
-    return fixed
+    return head.replace(reason=lookup(head.status).phrase.encode("ascii"))
 
 
 STATUS_CODE_INVALID = Rule(
@@ -67,6 +80,8 @@ STATUS_CODE_INVALID = Rule(
     reference=Reference(9110, "15"),
     summary="A status code is a three-digit integer from 100 to 599",
     check=_invalid,
+    fix=_invalid_fix,
+    fix_summary="remove the control characters of the status line (the status stays invalid)",
     reads=SHAPE_ONLY,
 )
 

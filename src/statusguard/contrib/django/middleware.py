@@ -13,6 +13,8 @@ hypercorn add their own.
 
 from __future__ import annotations
 
+import os
+import stat
 import threading
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from typing import Any, cast
@@ -23,12 +25,10 @@ from django.core.signals import setting_changed
 from django.http import FileResponse, HttpRequest, HttpResponse, StreamingHttpResponse
 from django.http.response import HttpResponseBase
 
-from ...engine import Config, Engine, ResponseCheck, headers_to_bytes
-from ...errors import StatusGuardError
+from ...engine import HOLD, SAME, Config, Engine, Exchange, Phase, Unjudged
 from ...model import Head
 from ...report import Stats
-from ...rules.framing import NO_CONTENT_STATUSES
-from ...wsgi import server_date_policy
+from ...servers import ASGI_DEFAULT, with_date, wsgi_profile
 from .conf import SETTING, build_config, read_setting
 
 __all__ = ["StatusGuardMiddleware"]
@@ -132,39 +132,40 @@ class StatusGuardMiddleware:
         guards = self._current()
         if isinstance(request, ASGIRequest):
             engine = guards.engine("asgi")
-            version = str(request.scope.get("http_version", "1.1"))
-            # An ASGI scope does not name its server; uvicorn and hypercorn add their own Date
-            # whatever the app sent, so "auto" means "always" (as in ASGIStatusGuard).
-            software = None
+            version: object = request.scope.get("http_version", "1.1")
+            # An ASGI scope does not name its server (as in ASGIStatusGuard).
+            server = with_date(ASGI_DEFAULT, engine.config.server_date)
         else:
             engine = guards.engine("wsgi")
-            version = str(request.META.get("SERVER_PROTOCOL", "HTTP/1.1")).removeprefix("HTTP/")
-            software = str(request.META.get("SERVER_SOFTWARE", ""))
-        policy = engine.config.server_date
-        if policy == "auto":
-            policy = "always" if software is None else server_date_policy(software)
-        match = getattr(request, "resolver_match", None)
-        route = match.route if match is not None and match.route else request.path
-        method = request.method or "GET"
-        try:
-            _guard(engine, response, method, version, policy, route)
-        except (StatusGuardError, Warning):
-            raise  # strict mode, or -W error::statusguard.StatusGuardWarning
-        except Exception as exc:
-            if not engine.fail_open:
-                raise
-            engine.reporter.internal_error(exc, f"{method} {route}")
+            version = request.META.get("SERVER_PROTOCOL", "HTTP/1.1")
+            profile = wsgi_profile(str(request.META.get("SERVER_SOFTWARE", "")))
+            server = with_date(profile, engine.config.server_date)
+        exchange = engine.exchange(request.method or "GET", version, server, _READER, request)
+        _guard(exchange, response)
         return response
 
 
-def _guard(
-    engine: Engine,
-    response: HttpResponseBase,
-    method: str,
-    version: str,
-    server_date: str,
-    route: str,
-) -> None:
+class _RequestReader:
+    """What the engine may ask about a Django request."""
+
+    __slots__ = ()
+
+    def route(self, request: HttpRequest, /) -> str:
+        """The matched URL pattern, as a path (``/items/<int:pk>``), else the path."""
+        match = getattr(request, "resolver_match", None)
+        if match is not None and match.route:
+            return "/" + str(match.route).lstrip("^/")
+        return str(request.path)
+
+    def header(self, request: HttpRequest, name: bytes, /) -> bytes | None:
+        value = request.headers.get(name.decode("latin-1"))
+        return None if value is None else value.encode("latin-1", "replace")
+
+
+_READER = _RequestReader()
+
+
+def _guard(exchange: Exchange, response: HttpResponseBase) -> None:
     known: HttpResponse | None = None  # a response whose content is known before sending
     content: bytes | None = None
     if not response.streaming and isinstance(response, HttpResponse):
@@ -173,80 +174,66 @@ def _guard(
     # Set-Cookie lines are not in response.items(); no rule looks at them and they cannot
     # carry CR/LF (SimpleCookie quotes), so they are left to Django.
     lines = list(response.items())
-    status = response.status_code
-    reason = response.reason_phrase
-    content_length = None if content is None else len(content)
-    has_content = None if content is None else bool(content)
-
-    def describe() -> Head:
-        return Head(
-            status,
-            headers_to_bytes(lines),
-            method,
-            version,
-            reason.encode("latin-1", "replace"),
-            content_length=content_length,
-            has_content=has_content,
-            server_date=server_date,
-        )
-
-    # A head like one that passed before, with content that leaves the body rules nothing to
-    # do, needs nothing more (see Engine.screen): most responses of a running site.
-    verdict = engine.screen(status, (method, version, server_date, reason), lines, describe)
-    if verdict is not None and verdict.quiet(lines, content_length, has_content):
+    status = f"{response.status_code} {response.reason_phrase}"
+    out = exchange.start(status, lines, None if content is None else len(content))
+    if out is HOLD:  # a stream: its head goes out with Django's, before any content
+        out = exchange.commit(None, None)
+    if isinstance(out, Unjudged):  # statusguard failed: only what would split the response goes
+        kept = {id(line) for line in out.headers}
+        for name, _ in [line for line in lines if id(line) not in kept]:
+            del response.headers[name]
+    elif out is not SAME:
+        _apply_head(response, lines, out)
+    if exchange.phase is not Phase.BODY:
         return
-    head = describe()
-    check = engine.begin(head, method, route, screened=verdict is not None)
-    sent = check.start()
-    if sent is not head:
-        _apply_head(response, head, sent)
     if known is not None and content is not None:
-        # Known content: the engine decided everything in start(); only discarding is left.
-        out = check.body(content) if check.needs_body else content
-        if check.discard:
-            out = b""
-        if out != content:
-            known.content = out
-        check.finish()
-    elif isinstance(response, StreamingHttpResponse) and check.needs_body:
-        if _keep_file_path(response, check, sent):
-            return
-        stream = _Stream(check, engine, f"{method} {route}")
+        # Known content: the engine decided everything already; only discarding is left.
+        sent = exchange.chunk(content)
+        if sent != content:
+            known.content = sent
+        exchange.end()
+    elif isinstance(response, StreamingHttpResponse):
+        if (
+            isinstance(response, FileResponse)
+            and response.file_to_stream is not None
+            and exchange.file(_file_size(response.file_to_stream))
+        ):
+            exchange.end()
+            return  # the file goes as Django measured it (keeps the server's sendfile)
         source = response.streaming_content
         if isinstance(source, AsyncIterator):
-            response.streaming_content = _aguarded(source, stream)
+            response.streaming_content = _aguarded(source, exchange)
         else:
-            response.streaming_content = _guarded(source, stream)
+            response.streaming_content = _guarded(source, exchange)
 
 
-def _keep_file_path(response: StreamingHttpResponse, check: ResponseCheck, head: Head) -> bool:
-    """Whether a FileResponse may keep the server's file_wrapper (sendfile) path.
+def _file_size(file: object) -> int | None:
+    """The bytes left in the file a FileResponse streams, when they can be told."""
+    try:
+        fileno = getattr(file, "fileno", None)
+        if fileno is None:
+            return None
+        info = os.fstat(fileno())
+        if not stat.S_ISREG(info.st_mode):
+            return None
+        position = getattr(file, "tell", lambda: 0)()
+        return max(info.st_size - int(position), 0)
+    except (OSError, ValueError, TypeError, AttributeError):
+        return None
 
-    Django measured its Content-Length from the file itself, so when the content is allowed
-    and nothing is discarded the only body check left (the length) is trusted, and the file
-    goes out untouched.  Wrapping the stream would clear ``file_to_stream``.
-    """
-    return (
-        isinstance(response, FileResponse)
-        and response.file_to_stream is not None
-        and not check.discard
-        and head.status not in NO_CONTENT_STATUSES
-        and head.method != "HEAD"
-    )
 
-
-def _apply_head(response: HttpResponseBase, before: Head, after: Head) -> None:
+def _apply_head(response: HttpResponseBase, lines: list[tuple[str, str]], after: Head) -> None:
     """Write the repaired head back on the response object (in place, keeping the order)."""
-    if after.status != before.status:
+    if after.status != response.status_code:
         response.status_code = after.status
-    if after.reason is not None and after.reason != before.reason:
+    if after.reason is not None and after.reason.decode("latin-1") != response.reason_phrase:
         response.reason_phrase = after.reason.decode("latin-1")
-    if after.headers == before.headers:
-        return
     wanted: dict[str, tuple[str, str]] = {}
     for raw_name, raw_value in after.headers:
         name = raw_name.decode("latin-1")
         wanted[name.lower()] = (name, raw_value.decode("latin-1"))
+    if [(n.lower(), v) for n, v in lines] == [(n.lower(), v) for n, v in wanted.values()]:
+        return
     headers = response.headers
     for name in list(headers):
         if name.lower() not in wanted:
@@ -256,69 +243,31 @@ def _apply_head(response: HttpResponseBase, before: Head, after: Head) -> None:
             headers[name] = value
 
 
-class _Stream:
-    """Feeds one streamed body through its ResponseCheck, failing open on internal errors."""
-
-    __slots__ = ("broken", "check", "done", "engine", "label")
-
-    def __init__(self, check: ResponseCheck, engine: Engine, label: str) -> None:
-        self.check = check
-        self.engine = engine
-        self.label = label
-        self.broken = False  # an internal error happened: pass the rest through unchanged
-        self.done = False  # nothing more can be sent: stop pulling from the application
-
-    def feed(self, chunk: bytes) -> bytes:
-        if self.broken:
-            return chunk
-        try:
-            out = self.check.body(chunk)
-        except (StatusGuardError, Warning):
-            raise
-        except Exception as exc:
-            self._failed(exc)
-            return chunk
-        if len(out) < len(chunk):
-            # Discarded (no content allowed) or truncated at Content-Length: whatever the
-            # application still has to say cannot be sent.
-            self.done = True
-        return out
-
-    def finish(self) -> None:
-        if self.broken:
-            return
-        try:
-            self.check.finish()
-        except (StatusGuardError, Warning):
-            raise
-        except Exception as exc:
-            self._failed(exc)
-
-    def _failed(self, exc: Exception) -> None:
-        if not self.engine.fail_open:
-            raise exc
-        self.broken = True
-        self.engine.reporter.internal_error(exc, self.label)
+def _guarded(source: Iterator[bytes], exchange: Exchange) -> Iterator[bytes]:
+    try:
+        for chunk in source:
+            out = exchange.chunk(chunk)
+            if out:
+                yield out
+            if exchange.done:
+                break  # nothing more can be sent: stop pulling from the application
+        exchange.end()
+    finally:
+        close = getattr(source, "close", None)
+        if close is not None:
+            close()
 
 
-def _guarded(source: Iterator[bytes], stream: _Stream) -> Iterator[bytes]:
-    for chunk in source:
-        out = stream.feed(chunk)
-        if out:
-            yield out
-        if stream.done:
-            break
-    stream.finish()
-
-
-async def _aguarded(source: AsyncIterator[bytes], stream: _Stream) -> AsyncIterator[bytes]:
-    async for chunk in source:
-        out = stream.feed(chunk)
-        if out:
-            yield out
-        if stream.done:
-            aclose = getattr(source, "aclose", None)
-            if aclose is not None:
-                await aclose()
-            break
-    stream.finish()
+async def _aguarded(source: AsyncIterator[bytes], exchange: Exchange) -> AsyncIterator[bytes]:
+    try:
+        async for chunk in source:
+            out = exchange.chunk(chunk)
+            if out:
+                yield out
+            if exchange.done:
+                break
+        exchange.end()
+    finally:
+        aclose = getattr(source, "aclose", None)
+        if aclose is not None:
+            await aclose()
