@@ -290,8 +290,9 @@ class _Responder:
     def _body(self, message: Message) -> tuple[Message, ...]:
         exchange = self.exchange
         body = message.get("body", b"")
-        out = exchange.chunk(body) if body else body
-        if message.get("more_body", False):
+        more = message.get("more_body", False)
+        out = exchange.chunk(body, last=not more) if body else body
+        if more:
             if out is body:
                 return (message,)  # as it came (the app's own empty chunks too)
             if not out:
@@ -308,9 +309,9 @@ class _Responder:
         if self.state is _State.CONTENT and size is None:
             size = _file_size(message)
         more = _file_more(message)
-        if exchange.file(size) or not exchange.done:
-            # The server sends the file as the app asked (a file whose size cannot be told
-            # cannot be streamed through the engine here: it goes as it is).
+        if exchange.file(size):
+            # The server sends the file as the app asked (one whose size cannot be told is
+            # not streamed through the engine here: it goes as it is).
             if not more:
                 exchange.end()
                 self.state = _State.PASS

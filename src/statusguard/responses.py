@@ -106,7 +106,7 @@ def _run(
         _Given(request_headers),
     )
     out = exchange.start(status, lines, len(data))
-    sent = exchange.chunk(data)
+    sent = exchange.chunk(data, last=True)
     exchange.end()
     return out, sent, exchange.violations
 

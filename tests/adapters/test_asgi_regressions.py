@@ -46,10 +46,6 @@ def plain() -> Response:
     return Response(b"plain", mimetype="text/plain")
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="issue 11 bug 1: send is not async def; async_to_sync warns on every request",
-)
 def test_flask_through_wsgi_to_asgi_raises_no_warning() -> None:
     # The suite runs with filterwarnings = error, as a project using -W error does.
     # Expected: a plain 200 from Flask, no warning.  On 0.1 asgiref's WsgiToAsgi wraps the
@@ -61,7 +57,6 @@ def test_flask_through_wsgi_to_asgi_raises_no_warning() -> None:
     assert out.body == b"plain"
 
 
-@pytest.mark.xfail(strict=True, reason="issue 11 bug 1: send is not a coroutine function")
 @pytest.mark.parametrize("mode", ["strict", "warn", "fix"])
 def test_the_send_an_app_gets_is_a_coroutine_function(mode: str) -> None:
     seen: list[bool] = []
@@ -84,9 +79,6 @@ async def start_without_headers(scope: Scope, receive: Receive, send: Send) -> N
     await send({"type": BODY, "body": b"gone"})
 
 
-@pytest.mark.xfail(
-    strict=True, reason="issue 11 bug 2: KeyError 'headers' raised in place of the violation"
-)
 def test_strict_raises_the_violation_of_a_start_without_headers() -> None:
     guard = ASGIStatusGuard(start_without_headers, mode="strict")
     with pytest.raises(StatusGuardError) as caught:
@@ -94,9 +86,6 @@ def test_strict_raises_the_violation_of_a_start_without_headers() -> None:
     assert [v.rule_id for v in caught.value.violations] == ["content-forbidden"]
 
 
-@pytest.mark.xfail(
-    strict=True, reason="issue 11 bug 2: KeyError 'headers' counted as an internal error"
-)
 @pytest.mark.parametrize("mode", ["warn", "fix"])
 def test_a_start_without_headers_is_checked_not_failed_open(mode: str) -> None:
     seen: list[Violation] = []
@@ -111,9 +100,6 @@ def test_a_start_without_headers_is_checked_not_failed_open(mode: str) -> None:
 # -- bug 3: a stream's head is not held back until its first non-empty chunk ----------------------
 
 
-@pytest.mark.xfail(
-    strict=True, reason="issue 11 bug 3: the head of a stream is held until its first chunk"
-)
 @pytest.mark.parametrize("mode", ["warn", "fix"])
 def test_a_stream_head_reaches_the_server_before_the_app_waits(mode: str) -> None:
     # A 200 without Content-Type or Content-Length (a StreamingResponse without media type):
@@ -160,16 +146,9 @@ def test_a_stream_head_reaches_the_server_before_the_app_waits(mode: str) -> Non
 EMPTY_STREAM_CASES = [
     # With a Content-Type, 0.1 already sends the head with the first (empty) chunk.
     pytest.param([(b"content-type", b"text/plain")], id="with Content-Type"),
-    # Without one, content-type-missing makes 0.1 hold the head until a non-empty chunk,
-    # that is, to the end.
-    pytest.param(
-        [],
-        id="without Content-Type",
-        marks=pytest.mark.xfail(
-            strict=True,
-            reason="issue 11 bug 3: a stream of empty chunks holds its head to its end",
-        ),
-    ),
+    # Without one, content-type-missing made 0.1 hold the head until a non-empty chunk, that
+    # is, to the end (issue 11 bug 3).
+    pytest.param([], id="without Content-Type"),
 ]
 
 
@@ -204,9 +183,6 @@ def test_a_stream_of_empty_chunks_sends_its_head_with_the_first(
     assert b"".join(m.get("body", b"") for m in received[1:]) == b""
 
 
-@pytest.mark.xfail(
-    strict=True, reason="issue 11 bug 3: the held head deadlocks an app waiting on its client"
-)
 def test_uvicorn_stream_head_reaches_the_client_before_the_app_continues() -> None:
     # apps.regressions:held (fix mode) sends a 200 start without Content-Type, then waits for
     # the request body; the client sends that body only after it has parsed the response
@@ -276,9 +252,6 @@ def _pickled(guard: ASGIStatusGuard) -> ASGIStatusGuard:
     return copied
 
 
-@pytest.mark.xfail(
-    strict=True, reason="issue 11 bug 9: deepcopy/pickle of a guard raise TypeError"
-)
 @pytest.mark.parametrize("duplicate", [_deepcopy, _pickled], ids=["deepcopy", "pickle"])
 def test_a_copied_asgi_guard_works_with_its_own_counters(
     duplicate: Callable[[ASGIStatusGuard], ASGIStatusGuard],

@@ -107,9 +107,6 @@ ENDLESS_CASES = [
 ]
 
 
-@pytest.mark.xfail(
-    strict=True, reason="issue 11 bug 4: WSGI keeps iterating the app after discarding"
-)
 @pytest.mark.parametrize(("method", "status", "headers"), ENDLESS_CASES)
 def test_fix_stops_iterating_once_nothing_more_can_be_sent(
     method: str, status: str, headers: list[tuple[str, str]]
@@ -158,10 +155,6 @@ def int_after_crlf(environ: WSGIEnvironment, start_response: StartResponse) -> I
     return [b"ok"]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="issue 11 bug 5: an int header value makes the head fail open with its CR/LF line",
-)
 @pytest.mark.parametrize("app", [int_beside_crlf, int_after_crlf], ids=["int first", "int last"])
 @pytest.mark.parametrize("server", ["gunicorn/27.0.1", "Werkzeug/3.1.9", WSGIREF])
 def test_fix_never_forwards_an_injected_line_beside_an_int_value(
@@ -185,9 +178,6 @@ STATUS_CASES = [
 ]
 
 
-@pytest.mark.xfail(
-    strict=True, reason="issue 11 bug 6: a malformed WSGI status line reaches the server"
-)
 @pytest.mark.parametrize("status", STATUS_CASES)
 @pytest.mark.parametrize("server", ["gunicorn/27.0.1", "Werkzeug/3.1.9", WSGIREF])
 def test_fix_never_forwards_control_bytes_in_the_status_line(status: str, server: str) -> None:
@@ -212,9 +202,6 @@ def werkzeug_server() -> Iterator[servers.Server]:
         yield server
 
 
-@pytest.mark.xfail(
-    strict=True, reason="issue 11 bug 5: the werkzeug dev server writes the injected line"
-)
 def test_werkzeug_wire_has_no_injected_line_beside_an_int_value(
     werkzeug_server: servers.Server,
 ) -> None:
@@ -228,18 +215,7 @@ def test_werkzeug_wire_has_no_injected_line_beside_an_int_value(
 # and writes the rest as the reason phrase, CR/LF included.  A status glued to its phrase
 # ("200OK") makes it fail on int("200OK") and answer 500 itself: nothing is injected there
 # today, so that case passes without a marker.
-WIRE_STATUS_CASES = [
-    pytest.param(
-        path,
-        marks=pytest.mark.xfail(
-            strict=True,
-            reason="issue 11 bug 6: werkzeug writes the status's CR/LF and Set-Cookie line",
-        ),
-        id=path.removeprefix("/"),
-    )
-    for path in INJECTED_STATUSES
-    if path != "/status-glued"
-] + [pytest.param("/status-glued", id="status-glued")]
+WIRE_STATUS_CASES = [pytest.param(path, id=path.removeprefix("/")) for path in INJECTED_STATUSES]
 
 
 @pytest.mark.parametrize("path", WIRE_STATUS_CASES)
@@ -263,9 +239,6 @@ def unauthorized(environ: WSGIEnvironment, start_response: StartResponse) -> Ite
     return [b"log in first"]
 
 
-@pytest.mark.xfail(
-    strict=True, reason="issue 11 bug 8: force() with requests in flight leaves stale verdicts"
-)
 def test_force_leaves_no_stale_verdict_behind_requests_in_flight() -> None:
     # Three threads serve a 401 without WWW-Authenticate while the main thread switches the
     # rule off and back on (force(rules={rule: "off"}) then force()), as the pytest plugin's
@@ -338,9 +311,6 @@ def _pickled(guard: WSGIStatusGuard) -> WSGIStatusGuard:
     return copied
 
 
-@pytest.mark.xfail(
-    strict=True, reason="issue 11 bug 9: deepcopy/pickle of a guard raise TypeError"
-)
 @pytest.mark.parametrize("duplicate", [_deepcopy, _pickled], ids=["deepcopy", "pickle"])
 def test_a_copied_wsgi_guard_works_with_its_own_counters(
     duplicate: Callable[[WSGIStatusGuard], WSGIStatusGuard],

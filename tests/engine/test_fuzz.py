@@ -239,9 +239,15 @@ def send_with_h11(
     headers: list[tuple[bytes, bytes]],
     reason: bytes,
     chunks: Iterable[bytes],
+    *,
+    field_lines: bool = False,
 ) -> bytes:
     """Serialise the response as an h11 server answering ``method / HTTP/version``; h11 raises
-    ``LocalProtocolError`` for anything it cannot send."""
+    ``LocalProtocolError`` for anything it cannot send.  ``field_lines``: the values are what a
+    WSGI server writes after "name:", where surrounding whitespace is the line's optional
+    whitespace (RFC 9112 §5), not part of the value h11 takes."""
+    if field_lines:
+        headers = [(name, value.strip(b" \t")) for name, value in headers]
     conn = h11.Connection(h11.SERVER)
     conn.receive_data(f"{method} / HTTP/{version}\r\nHost: x\r\n\r\n".encode())
     assert isinstance(conn.next_event(), h11.Request)
@@ -343,7 +349,9 @@ def test_wsgi_fix_mode_never_raises_and_h11_accepts_the_output(
         return
     code, _, reason = out.status.partition(" ")
     lines = [(to_bytes(name), to_bytes(value)) for name, value in out.headers]
-    send_with_h11(method, version, int(code), lines, reason.encode("latin-1"), out.chunks)
+    send_with_h11(
+        method, version, int(code), lines, reason.encode("latin-1"), out.chunks, field_lines=True
+    )
 
 
 # -- ASGI ---------------------------------------------------------------------------------------

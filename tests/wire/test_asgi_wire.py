@@ -113,15 +113,25 @@ def same_bytes(ex: Exchange) -> bytes:
     return _DATE_LINE.sub(b"date: -", ex.raw)
 
 
+# Warn mode holds no start (nothing of it will change): a server that refuses the start itself
+# ends the response before the content comes, so what only the content shows is never seen.
+# h11 refuses two different Content-Length lines ("conflicting Content-Length headers").
+REFUSED_AT_START = {("uvicorn-h11", "/cl-conflict"), ("hypercorn", "/cl-conflict")}
+SHOWN_BY_CONTENT = {"content-type-missing"}
+
+
 @pytest.mark.parametrize("route", route_params(ROUTES))
 def test_warn_mode_puts_the_same_bytes_on_the_wire_as_no_guard(
-    running: GetServer, route: Route
+    running: GetServer, server_name: str, route: Route
 ) -> None:
     warned = exchange(running("warn"), route.method, route.path, timeout=2)
     bare = exchange(running("unguarded"), route.method, route.path, timeout=2)
     assert same_bytes(warned) == same_bytes(bare)
     srv = running("warn")
-    for rule_id in EXPECTED_RULES[route.path]:
+    expected = list(EXPECTED_RULES[route.path])
+    if (server_name, route.path) in REFUSED_AT_START:
+        expected = [rule_id for rule_id in expected if rule_id not in SHOWN_BY_CONTENT]
+    for rule_id in expected:
         assert srv.wait_for_log(f"[{rule_id}]"), f"[{rule_id}] not in the log:\n{srv.logs()}"
 
 

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from ..model import Head, Mode, Rule
 from .judge import Found, applies
 
-__all__ = ["Settled", "limit_of", "open_rules", "settle"]
+__all__ = ["Settled", "holds", "limit_of", "open_rules", "settle"]
 
 
 @dataclass(slots=True)
@@ -39,14 +39,23 @@ class Settled:
         return not (self.discard or self.limit_rule or self.first or self.last)
 
     def chunk(
-        self, head: Head, sent: int, data: bytes, size: int, found: list[Found], *, cut: bool
+        self,
+        head: Head,
+        sent: int,
+        data: bytes,
+        size: int,
+        found: list[Found],
+        *,
+        cut: bool,
+        last: bool = False,
     ) -> bytes:
         """What of ``size`` more content bytes (``data``, after ``sent``) may go out, once the
         head is out; what the rules find is added to ``found``.  ``cut``: the content can be
-        cut (not a file the server sends itself)."""
+        cut (not a file the server sends itself); ``last``: these are its last bytes."""
         if self.first:
             rules, self.first = self.first, ()
-            streamed = head.replace(has_content=True)
+            length = sent + size if last else None
+            streamed = head.replace(has_content=True, content_length=length)
             for rule, mode in rules:
                 detail = rule.check(streamed)
                 if detail is None:
@@ -98,6 +107,23 @@ def open_rules(body: tuple[tuple[Rule, Mode], ...], head: Head) -> tuple[tuple[R
     return tuple(
         (rule, mode) for rule, mode in body if applies(rule, head) and rule.content_use.when(head)
     )
+
+
+def holds(rules: tuple[tuple[Rule, Mode], ...], head: Head) -> bool:
+    """Whether the head should wait for what its content says: only where that can still
+    change what is sent -- a fix that corrects the head once the length is known, or a strict
+    rule that raises before the head goes out.  A rule that only reports (warn mode, a rule
+    without a fix) is decided as the content streams: no stream waits for it."""
+    for rule, mode in rules:
+        if mode is Mode.STRICT:
+            return True
+        if (
+            mode is Mode.FIX
+            and rule.fix is not None
+            and (rule.content_use.action != "discard" or rule.fix(head) is not head)
+        ):
+            return True
+    return False
 
 
 def limit_of(rule: Rule, head: Head) -> int | None:

@@ -23,7 +23,7 @@ from ..model import Action, Head, Mode, Violation
 from ..servers import ServerProfile, Step
 from . import memo
 from .answers import HOLD, SAME, Decision, Phase, Reader, RequestView, unjudged
-from .content import Settled, open_rules, settle
+from .content import Settled, holds, open_rules, settle
 from .convert import headers_to_bytes, parse_status
 from .judge import Found, apply_steps, run_head_rules, violation
 from .plans import Compiled, Plan
@@ -172,12 +172,14 @@ class Exchange:
         if shape.full or not shape.values_pass(headers):
             return None
         self.shape = shape
-        if not shape.holds:
+        if not shape.active:
             self.phase = Phase.PASS
             return SAME
         if length is None:
-            self.phase = Phase.HELD
-            return HOLD
+            if shape.holds:
+                self.phase = Phase.HELD
+                return HOLD
+            return self.commit(None, None)  # what the content shows is decided as it streams
         if shape.quiet(headers, length):
             return self._quiet(shape)
         return None
@@ -195,7 +197,7 @@ class Exchange:
 
     def _start_full(self, length: int | None) -> Any:
         head = self._built(length, None if length is None else length > 0)
-        if length is None and open_rules(self._plan(head).body, head):
+        if length is None and holds(open_rules(self._plan(head).body, head), head):
             self.phase = Phase.HELD
             return HOLD
         return self._decide(head, screened=False)
@@ -270,9 +272,10 @@ class Exchange:
 
     # -- the content ---------------------------------------------------------------------------
 
-    def chunk(self, data: bytes) -> bytes:
+    def chunk(self, data: bytes, *, last: bool = False) -> bytes:
         """One chunk of content after the committed head: what of it may be sent (possibly
-        ``b""``).  ``done`` then says whether anything more can be sent at all."""
+        ``b""``); ``last`` when the adapter knows no more follows (the final message of a stream,
+        known content).  ``done`` then says whether anything more can be sent at all."""
         if self.phase is not Phase.BODY:
             return data
         self.chunks += 1
@@ -288,7 +291,7 @@ class Exchange:
                     self.sent = sent
                     return data
                 body = self._promote()
-            return self._content(data, size, body)
+            return self._content(data, size, body, last=last)
         except _DELIBERATE:
             raise
         except Exception as exc:
@@ -320,27 +323,31 @@ class Exchange:
             return None
         return b"" if body.discard and not self.chunks else None
 
-    def file(self, size: int | None) -> bool:
+    def file(self, size: int | None, *, can_stream: bool = False) -> bool:
         """The content (or its next part) is a file the server sends itself (ASGI's pathsend,
         Django's FileResponse), ``size`` bytes long when that could be told.  Whether it may go
-        as it is: ``False`` when nothing may be sent (send no content instead), or when its
-        size is unknown and the rules still need to see the content (stream it through
-        :meth:`chunk`, where the adapter can).  A file is never cut: what it breaks is
+        as it is.  ``False``: nothing may be sent (send no content instead) -- or, where the
+        adapter ``can_stream`` the file's content through :meth:`chunk`, its size is unknown
+        and the rules still need to see it.  A file is never cut: what it breaks is
         reported."""
         if self.phase is not Phase.BODY:
             return True
         body = self.body
         assert body is not None  # set with Phase.BODY (internal invariant)
         if body.discard:
+            if size is None or size > 0:  # content was sent where none may be: reported
+                self._content(b"", size or 1, body, cut=False, last=size is not None)
+            self.done = True
             return False
         if size is None:
-            return self.counted is False and not (body.first or body.last or body.limit_rule)
+            watching = self.counted or body.first or body.last or body.limit_rule
+            return not (can_stream and watching)
         try:
             if self.counted:
                 body = self._promote()
             if size:
                 self.chunks += 1
-                self._content(b"", size, body, cut=False)
+                self._content(b"", size, body, cut=False, last=True)
         except _DELIBERATE:
             raise
         except Exception as exc:
@@ -365,10 +372,12 @@ class Exchange:
         self.counted = False
         return settled
 
-    def _content(self, data: bytes, size: int, body: Settled, *, cut: bool = True) -> bytes:
+    def _content(
+        self, data: bytes, size: int, body: Settled, *, cut: bool = True, last: bool = False
+    ) -> bytes:
         head = self.head or self._built(None, True)
         found: list[Found] = []
-        out = body.chunk(head, self.sent, data, size, found, cut=cut)
+        out = body.chunk(head, self.sent, data, size, found, cut=cut, last=last)
         self.sent += size
         if out is not data:  # discarded or cut: nothing more can be sent
             self.done = True

@@ -20,7 +20,7 @@ from typing import Any, Final
 
 from ..model import SHAPE_ONLY, Head, LinesCheck, Mode
 from ..servers import ServerProfile
-from .content import open_rules
+from .content import holds, open_rules
 from .convert import to_bytes
 from .judge import applies
 from .plans import Compiled, Plan
@@ -56,8 +56,9 @@ class Shape:
     ``full``: such heads always take the full path (a shape-only rule fails, a compatibility
     step changes them, or a rule the screen cannot decide).  Otherwise the head rules pass as
     soon as ``all_checks`` (over all lines) and ``checks`` (``(line index, accepts)``) pass.
-    The body rules: ``holds`` -- the content can change what is sent or reported, so a head of
-    unknown length waits for its first content; ``presence`` -- a rule the presence of content
+    The body rules: ``active`` -- the content can change what is sent or reported; ``holds``
+    -- it can change the head (a fix, or a strict rule), so a head of unknown length waits for
+    its first content; ``presence`` -- a rule the presence of content
     decides (only empty content is quiet, and only when ``empty_quiet``); ``discards`` -- fix
     mode discards such content (so even empty content goes through the engine, which ends it
     with one empty chunk, see ``Exchange.end``); ``limit_at`` -- the
@@ -66,6 +67,7 @@ class Shape:
     """
 
     __slots__ = (
+        "active",
         "all_checks",
         "checks",
         "discards",
@@ -82,6 +84,7 @@ class Shape:
         self.full = False
         self.all_checks: tuple[LinesCheck, ...] = ()
         self.checks: tuple[tuple[int, Callable[[bytes], object]], ...] = ()
+        self.active = False
         self.holds = False
         self.presence = False
         self.empty_quiet = False
@@ -192,7 +195,8 @@ def _body_shape(shape: Shape, plan: Plan, head: Head, names: list[bytes]) -> boo
     """Fill in what the body rules need of ``shape``; ``False`` when the screen cannot follow
     them (the full path decides every such head)."""
     rules = open_rules(plan.body, head)
-    shape.holds = bool(rules)
+    shape.active = bool(rules)
+    shape.holds = holds(rules, head)
     present = set(names)
     empty = head.replace(content_length=0, has_content=False)
     empty_quiet = True

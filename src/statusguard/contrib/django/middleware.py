@@ -188,7 +188,7 @@ def _guard(exchange: Exchange, response: HttpResponseBase) -> None:
         return
     if known is not None and content is not None:
         # Known content: the engine decided everything already; only discarding is left.
-        sent = exchange.chunk(content)
+        sent = exchange.chunk(content, last=True)
         if sent != content:
             known.content = sent
         exchange.end()
@@ -196,7 +196,7 @@ def _guard(exchange: Exchange, response: HttpResponseBase) -> None:
         if (
             isinstance(response, FileResponse)
             and response.file_to_stream is not None
-            and exchange.file(_file_size(response.file_to_stream))
+            and exchange.file(_file_size(response.file_to_stream), can_stream=True)
         ):
             exchange.end()
             return  # the file goes as Django measured it (keeps the server's sendfile)
