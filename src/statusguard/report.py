@@ -302,7 +302,9 @@ class Reporter:
             try:
                 exporter.count(rule, status, action)
             except Exception as exc:  # a metrics failure never costs the response its fix
-                self.internal_error(exc, f"{method} {route}")
+                self._failure(
+                    exc, f"{method} {route}", "an exporter failed, the response was not affected"
+                )
 
     def _log_first(
         self,
@@ -393,39 +395,59 @@ class Reporter:
 
         ``request`` labels the request as ``"METHOD ROUTE"``; ``request_id`` and ``status``
         (of the response, when known) go into the record."""
+        self._failure(exc, request, "the response went out unchanged", request_id, status)
+
+    def _failure(
+        self,
+        exc: BaseException,
+        request: str,
+        consequence: str,
+        request_id: str | None = None,
+        status: int | None = None,
+    ) -> None:
         with self._lock:
             self._internal_errors += 1
             key = (type(exc).__qualname__[:_MAX_ERROR_KEY], str(exc)[:_MAX_ERROR_KEY])
             first = key not in self._seen_errors and len(self._seen_errors) < _MAX_KEYS
             if first:
                 self._seen_errors.add(key)
+        if not first:
+            self._count_exported_error(None)
+            return
+        label = _label(request, _MAX_ROUTE + _MAX_METHOD + 1)
+        method, _, route = label.partition(" ")
+        if status is not None:
+            status = status if 100 <= status <= 599 else 0
+        extra: dict[str, object] = {
+            "statusguard_event": "internal-error",
+            "statusguard_rule": None,
+            "statusguard_status": status,
+            "statusguard_action": None,
+            "statusguard_severity": None,
+            "statusguard_method": method or None,
+            "statusguard_route": route or None,
+            "statusguard_request_id": _request_id(request_id),
+            "statusguard_count": 1,
+        }
+        self.logger.error(
+            "statusguard failed internally on %s; %s:\n%s",
+            label,
+            consequence,
+            "".join(traceback.format_exception(type(exc), exc, exc.__traceback__)),
+            extra=extra,
+        )
+        self._count_exported_error(extra)
+
+    def _count_exported_error(self, extra: dict[str, object] | None) -> None:
         for exporter in tuple(_EXPORTERS):
             try:
                 exporter.count_internal_error()
-            except Exception:  # counted in stats(); reporting it again could loop
-                if first:
-                    self.logger.exception("statusguard: an exporter failed to count an error")
-        if first:
-            label = _label(request, _MAX_ROUTE + _MAX_METHOD + 1)
-            method, _, route = label.partition(" ")
-            if status is not None:
-                status = status if 100 <= status <= 599 else 0
-            self.logger.error(
-                "statusguard failed internally on %s; the response went out unchanged:\n%s",
-                label,
-                "".join(traceback.format_exception(type(exc), exc, exc.__traceback__)),
-                extra={
-                    "statusguard_event": "internal-error",
-                    "statusguard_rule": None,
-                    "statusguard_status": status,
-                    "statusguard_action": None,
-                    "statusguard_severity": None,
-                    "statusguard_method": method or None,
-                    "statusguard_route": route or None,
-                    "statusguard_request_id": _request_id(request_id),
-                    "statusguard_count": 1,
-                },
-            )
+            except Exception:  # already counted in stats(); counting it as another could loop
+                if extra is not None:  # logged with the first occurrence of the failure
+                    self.logger.exception(
+                        "statusguard: an exporter failed to count an internal error",
+                        extra=extra,
+                    )
 
     def stats(self) -> Stats:
         with self._lock:
