@@ -10,13 +10,12 @@ from __future__ import annotations
 import io
 import json
 import logging
-import re
 from collections.abc import Iterable, Iterator
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import pytest
 from support.drive import call_wsgi
+from support.snippets import snippet
 
 from statusguard import Head, WSGIStatusGuard
 from statusguard.engine import Config, Engine
@@ -25,7 +24,6 @@ from statusguard.report import LOG_ATTRIBUTES, add_exporter, remove_exporter
 if TYPE_CHECKING:
     from _typeshed.wsgi import StartResponse, WSGIEnvironment
 
-DOCS = Path(__file__).resolve().parents[2] / "docs" / "production.md"
 DATE = (b"Date", b"Sun, 06 Nov 1994 08:49:37 GMT")
 
 
@@ -234,16 +232,6 @@ def test_an_exporter_that_fails_costs_the_response_nothing(records: Records) -> 
 # the JSON setups of docs/production.md
 
 
-def snippet(name: str) -> str:
-    """The python block of docs/production.md whose first line is ``# name``."""
-    blocks: list[str] = re.findall(
-        r"```python\n(.*?)```", DOCS.read_text(encoding="utf-8"), re.DOTALL
-    )
-    found = [block for block in blocks if block.startswith(f"# {name}\n")]
-    assert len(found) == 1, f"docs/production.md has no single block '# {name}'"
-    return found[0]
-
-
 @pytest.fixture
 def statusguard_logger() -> Iterator[logging.Logger]:
     """The "statusguard" logger, as it was after the test."""
@@ -260,7 +248,7 @@ def test_the_documented_json_setups_give_one_object_per_record_with_every_field(
     name: str, statusguard_logger: logging.Logger
 ) -> None:
     namespace: dict[str, Any] = {"__name__": name.removesuffix(".py")}
-    exec(compile(snippet(name), name, "exec"), namespace)
+    exec(compile(snippet("production.md", name), name, "exec"), namespace)
     stream = io.StringIO()
     handler: logging.StreamHandler[Any] = namespace["handler"]
     handler.setStream(stream)
