@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import copy
 import json
 import logging
 import os
+import pickle
 import time
 
 import pytest
@@ -159,3 +161,24 @@ def test_stats_combine_adds_up_and_keeps_the_earliest_start() -> None:
     assert (combined.internal_errors, combined.since, combined.pid) == (1, 10.0, 0)
     assert Stats.combine([a, a]).pid == 7
     assert Stats.combine([]) == Stats({}, 0)
+
+
+@pytest.mark.parametrize("how", ["deepcopy", "pickle"])
+def test_a_copied_reporter_works_and_counts_from_zero(how: str) -> None:
+    # Frameworks and test tools copy middleware stacks: a copy has its own counters.
+    eng, _ = make()
+    send_204_with_content(eng)
+    original = eng.reporter
+    before = original.stats()
+    copied = copy.deepcopy(original) if how == "deepcopy" else pickle.loads(pickle.dumps(original))
+    assert copied.stats().violations == {} and copied.stats().since >= before.since
+    assert copied.logger is original.logger and copied.interval == original.interval
+    check = eng.begin(Head(405, [DATE, (b"Content-Length", b"0")]), "GET", "/y")
+    check.start()  # counted by the original
+    for violation in check.violations:
+        copied.report(violation, "GET", "/y")
+    assert copied.stats().violations == {("allow-missing", 405, "reported"): 1}
+    assert original.stats().violations == {
+        **before.violations,
+        ("allow-missing", 405, "reported"): 1,
+    }
