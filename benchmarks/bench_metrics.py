@@ -262,7 +262,42 @@ def run(
             results.append(
                 comparison(key, title, make, batch_of, found, rounds=rounds, loops=loops)
             )
+        results.append(increments(found, rounds=rounds, loops=loops))
     return results
+
+
+class _Nothing:
+    def count(self, rule: str, status: int, action: str) -> None:
+        return None
+
+    def count_internal_error(self) -> None:
+        return None
+
+
+def increments(found: Exporters, *, rounds: int, loops: int | None) -> Comparison:
+    """What one violation costs each exporter: its ``count()`` alone."""
+
+    def counting(exporter: Exporter) -> Callable[[int], object]:
+        count = exporter.count
+
+        def batch(n: int) -> None:
+            for _ in range(n):
+                count("content-forbidden", 204, "fixed")
+
+        return batch
+
+    contenders = [
+        Contender("an exporter doing nothing", counting(_Nothing())),
+        Contender("prometheus instrument()", counting(found.prometheus), found.prometheus_note),
+        Contender("otel instrument()", counting(found.otel), "SDK, in-memory reader"),
+    ]
+    return measure(
+        "metrics/one-increment",
+        "One violation counted by each exporter (its count() call alone)",
+        contenders,
+        rounds=rounds,
+        loops=loops,
+    )
 
 
 # -- the verdict --------------------------------------------------------------------------------
@@ -294,6 +329,8 @@ def _noise(result: Comparison) -> float:
 def verdicts(comparisons: Sequence[Comparison]) -> list[Verdict]:
     found = []
     for result in comparisons:
+        if AGAIN not in result.samples:
+            continue  # not a comparison of guards
         base = result.median(result.baseline)
         noise = _noise(result)
         for name in result.names:
@@ -312,7 +349,7 @@ def verdicts_table(found: Sequence[Verdict]) -> str:
     for v in found:
         within = "yes" if v.within_noise else "**no**"
         if "clean" not in v.key:
-            within += " (a violation pays its increments)"
+            within = "— (a violation pays one increment per violation)"
         sign = "+" if v.overhead_ns >= 0 else "−"
         lines.append(
             f"| `{v.key}` | {v.contender} | {v.ratio:.3f} | {sign}{format_ns(abs(v.overhead_ns))}"
