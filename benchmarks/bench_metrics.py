@@ -180,6 +180,7 @@ class Exporters:
     prometheus_note: str
     otel: Exporter
     collector: Callable[[object], None]
+    sdk_counter: Any
 
 
 def exporters(*, multiprocess: bool) -> Exporters:
@@ -202,7 +203,8 @@ def exporters(*, multiprocess: bool) -> Exporters:
     def collector(guard: object) -> None:
         prometheus.register(guard, registry=collected)  # type: ignore[arg-type]
 
-    return Exporters(counters, mode, otel_counters, collector)
+    sdk_counter = provider.get_meter("bench").create_counter("bench.violations")
+    return Exporters(counters, mode, otel_counters, collector, sdk_counter)
 
 
 def comparison(
@@ -286,10 +288,18 @@ def increments(found: Exporters, *, rounds: int, loops: int | None) -> Compariso
 
         return batch
 
+    sdk_add = found.sdk_counter.add
+    attributes = {"rule": "content-forbidden", "status": "204", "action": "fixed"}
+
+    def sdk_batch(n: int) -> None:
+        for _ in range(n):
+            sdk_add(1, attributes)
+
     contenders = [
         Contender("an exporter doing nothing", counting(_Nothing())),
         Contender("prometheus instrument()", counting(found.prometheus), found.prometheus_note),
-        Contender("otel instrument()", counting(found.otel), "SDK, in-memory reader"),
+        Contender("otel instrument()", counting(found.otel), "observable counters"),
+        Contender("otel SDK Counter.add()", sdk_batch, "what otel instrument() does not do"),
     ]
     return measure(
         "metrics/one-increment",

@@ -176,3 +176,43 @@ def test_prometheus_counters_of_a_single_process_start_from_zero_in_the_child(
         assert value() == 3
     finally:
         counters.close()
+
+
+def test_opentelemetry_totals_start_from_zero_in_the_child(logger: logging.Logger) -> None:
+    from opentelemetry.sdk.metrics import MeterProvider
+    from opentelemetry.sdk.metrics.export import InMemoryMetricReader
+
+    from statusguard.contrib.otel import instrument as instrument_otel
+
+    reader = InMemoryMetricReader()
+    provider = MeterProvider(metric_readers=[reader])
+    counters = instrument_otel(provider)
+    try:
+        guard = WSGIStatusGuard(app, mode="fix", logger=logger)
+        for _ in range(3):
+            call_wsgi(guard, "/x")
+
+        def violations() -> list[int]:
+            data = reader.get_metrics_data()
+            assert data is not None
+            return [
+                int(point.value)  # type: ignore[union-attr]
+                for resource in data.resource_metrics
+                for scope in resource.scope_metrics
+                for metric in scope.metrics
+                if metric.name == "statusguard.violations"
+                for point in metric.data.data_points
+            ]
+
+        assert violations() == [3]
+
+        def child() -> object:
+            before = violations()
+            call_wsgi(guard, "/x")
+            return [before, violations()]
+
+        assert in_child(child) == [[], [1]]
+        assert violations() == [3]
+    finally:
+        counters.close()
+        provider.shutdown()

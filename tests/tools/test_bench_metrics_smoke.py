@@ -18,7 +18,7 @@ def test_the_metrics_benchmark_runs_each_exporter_once() -> None:
         "metrics/wsgi-204-content",
         "metrics/one-increment",
     ]
-    assert len(comparisons[-1].names) == 3
+    assert len(comparisons[-1].names) == 4
     for comparison in comparisons[:-1]:
         assert comparison.names == [
             bench_metrics.BASELINE,

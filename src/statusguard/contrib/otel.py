@@ -5,13 +5,20 @@ counter, ``statusguard.violations`` with the attributes ``rule``, ``status`` and
 (the labels of the Prometheus exporter, bounded the same way), and the failures inside
 statusguard in ``statusguard.internal_errors``.  Whatever SDK and exporter the application set
 up (an OTLP collector, Prometheus through the collector) gets them; with the API alone, no SDK,
-the counters are no-ops.  Nothing here is imported unless the application imports this module,
-and only a violating response pays (one ``Counter.add``).
+nothing is reported.  Nothing here is imported unless the application imports this module.
+
+The counters are observable (asynchronous) counters: a violation adds one to a dict, as the
+guard's own counters do, and the SDK reads the totals when it collects (every export
+interval).  An SDK ``Counter.add`` on the response path would cost a violating response ten
+to a hundred times more (it checks and hashes the attributes on every call; both are measured
+in ``benchmarks/bench_metrics.py``).  A forked child starts from zero, as the guards do.
 """
 
 from __future__ import annotations
 
+import os
 import threading
+from collections.abc import Iterable
 
 from opentelemetry import metrics
 
@@ -23,42 +30,62 @@ __all__ = ["OTelCounters", "instrument"]
 VIOLATIONS = "statusguard.violations"
 INTERNAL_ERRORS = "statusguard.internal_errors"
 
-_Attributes = dict[str, str]
-
 
 class OTelCounters:
-    """The two counters, fed by every guard of the process (see :func:`instrument`)."""
+    """The totals behind the two counters, fed by every guard of the process (see
+    :func:`instrument`) and read by the SDK when it collects."""
 
     def __init__(self, meter: metrics.Meter) -> None:
-        self.violations = meter.create_counter(
+        self._reset()
+        self.violations = meter.create_observable_counter(
             VIOLATIONS,
+            callbacks=[self._observe_violations],
             unit="{violation}",
             description="HTTP rule violations seen by statusguard, by rule, status and action.",
         )
-        self.internal_errors = meter.create_counter(
+        self.internal_errors = meter.create_observable_counter(
             INTERNAL_ERRORS,
+            callbacks=[self._observe_internal_errors],
             unit="{error}",
             description="Failures inside statusguard; the response went out unchanged.",
         )
-        # The attribute dicts, made once per label set (bounded like the labels).
-        self._attributes: dict[tuple[str, int, str], _Attributes] = {}
+
+    def _reset(self) -> None:
+        self._lock = threading.Lock()
+        self._counts: dict[tuple[str, int, str], int] = {}  # bounded like the labels
+        self._internal_errors = 0
 
     def count(self, rule: str, status: int, action: str) -> None:
         key = (rule, status, action)
-        attributes = self._attributes.get(key)
-        if attributes is None:
-            attributes = self._attributes[key] = {
-                "rule": rule,
-                "status": metric_status(status),
-                "action": action,
-            }
-        self.violations.add(1, attributes)
+        with self._lock:
+            self._counts[key] = self._counts.get(key, 0) + 1
 
     def count_internal_error(self) -> None:
-        self.internal_errors.add(1)
+        with self._lock:
+            self._internal_errors += 1
+
+    def _observe_violations(
+        self, options: metrics.CallbackOptions
+    ) -> Iterable[metrics.Observation]:
+        with self._lock:
+            counts = list(self._counts.items())
+        totals: dict[tuple[str, str, str], int] = {}
+        for (rule, status, action), count in counts:
+            labels = (rule, metric_status(status), action)
+            totals[labels] = totals.get(labels, 0) + count
+        return [
+            metrics.Observation(count, {"rule": rule, "status": status, "action": action})
+            for (rule, status, action), count in sorted(totals.items())
+        ]
+
+    def _observe_internal_errors(
+        self, options: metrics.CallbackOptions
+    ) -> Iterable[metrics.Observation]:
+        with self._lock:
+            return [metrics.Observation(self._internal_errors)]
 
     def close(self) -> None:
-        """Stop counting."""
+        """Stop counting (the SDK goes on reading the totals reached)."""
         remove_exporter(self)
 
 
@@ -80,3 +107,12 @@ def instrument(meter_provider: metrics.MeterProvider | None = None) -> OTelCount
             _INSTRUMENTS[id(meter_provider)] = (meter_provider, counters)
         add_exporter(counters)
         return counters
+
+
+def _after_fork() -> None:
+    for _, counters in list(_INSTRUMENTS.values()):
+        counters._reset()
+
+
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_child=_after_fork)
