@@ -22,7 +22,7 @@ from .report import comparison_table, first_sight_table, targets, targets_table
 
 __all__ = ["machine", "main"]
 
-SUITES = ("wsgi", "asgi", "check", "frameworks", "e2e")
+SUITES = ("wsgi", "asgi", "check", "frameworks", "e2e", "metrics")
 
 
 def machine() -> str:
@@ -145,6 +145,11 @@ def main(argv: Sequence[str] | None = None) -> int:
                 f"{result.ratio:.3f} (goal ≥ 0.97: {met}){by_cpu}"
             )
         emit("")
+    if "metrics" in suites:
+        from . import bench_metrics
+
+        emit("## Metrics exporters (issue #17)\n")
+        emit(bench_metrics.report(bench_metrics.run(rounds=rounds, loops=args.loops)) + "\n")
     if args.markdown:
         args.markdown.write_text("\n".join(out) + "\n", encoding="utf-8")
     if args.json:

@@ -71,6 +71,7 @@ class WSGIStatusGuard(Guard):
         log_interval: float = 60.0,
         logger: logging.Logger | str | None = None,
         extra_rules: Iterable[Rule] = (),
+        request_id_header: str | None = "X-Request-Id",
     ) -> None:
         config = Config.from_options(
             mode=mode,
@@ -80,6 +81,7 @@ class WSGIStatusGuard(Guard):
             log_interval=log_interval,
             logger=logger,
             extra_rules=extra_rules,
+            request_id_header=request_id_header,
         )
         self.app = app
         self.engine = Engine("wsgi", config)

@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+import copy
+import json
 import logging
+import os
+import pickle
+import time
 
 import pytest
 from support.exchange import respond
 
-from statusguard import StatusGuardWarning
+from statusguard import Stats, StatusGuardWarning
 from statusguard.engine import Config, Engine
 from statusguard.report import add_listener, remove_listener
 
@@ -55,7 +60,8 @@ def test_ten_thousand_identical_violations_log_a_handful_and_count_exactly(
     }
     assert stats.total == 20_000
     records = [r for r in caplog.records if r.name == "sg.test"]
-    assert 2 <= len(records) <= 5, [r.getMessage()[:80] for r in records]
+    # Two first occurrences, then one summary record per rule after 60 s and at the flush.
+    assert 2 <= len(records) <= 6, [r.getMessage()[:80] for r in records]
     firsts = [r for r in records if "repeated" not in r.getMessage()]
     assert {r.statusguard_rule for r in firsts} == {  # type: ignore[attr-defined]
         "content-forbidden",
@@ -117,13 +123,62 @@ def test_internal_errors_are_counted_and_logged_once(caplog: pytest.LogCaptureFi
 
 
 def test_stats_as_dict_is_json_ready() -> None:
+    before = time.time()
     eng, _ = make()
     send_204_with_content(eng)
-    assert eng.stats().as_dict() == {
+    stats = eng.stats()
+    assert before <= stats.since <= time.time()
+    assert json.loads(json.dumps(stats.as_dict())) == {
         "violations": [
             {"rule": "content-forbidden", "status": 204, "action": "fixed", "count": 1},
             {"rule": "content-length-forbidden", "status": 204, "action": "fixed", "count": 1},
         ],
         "internal_errors": 0,
+        "since": stats.since,
+        "pid": os.getpid(),
         "steps": [],
+    }
+
+
+def test_stats_built_by_hand_keep_their_old_form() -> None:
+    # Stats(violations, internal_errors) as 0.1 built it (the Django middleware sums that way).
+    stats = Stats({("allow-missing", 405, "reported"): 2}, 1)
+    assert (stats.since, stats.pid, stats.total) == (0.0, 0, 2)
+    assert stats.as_dict()["violations"] == [
+        {"rule": "allow-missing", "status": 405, "action": "reported", "count": 2}
+    ]
+
+
+def test_stats_combine_adds_up_and_keeps_the_earliest_start() -> None:
+    a = Stats({("allow-missing", 405, "reported"): 2}, 1, since=20.0, pid=7)
+    b = Stats(
+        {("allow-missing", 405, "reported"): 3, ("date-missing", 200, "fixed"): 1}, 0, 10.0, 7
+    )
+    combined = Stats.combine([a, b, Stats({}, 0)])
+    assert combined.violations == {
+        ("allow-missing", 405, "reported"): 5,
+        ("date-missing", 200, "fixed"): 1,
+    }
+    assert (combined.internal_errors, combined.since, combined.pid) == (1, 10.0, 0)
+    assert Stats.combine([a, a]).pid == 7
+    assert Stats.combine([]) == Stats({}, 0)
+
+
+@pytest.mark.parametrize("how", ["deepcopy", "pickle"])
+def test_a_copied_reporter_works_and_counts_from_zero(how: str) -> None:
+    # Frameworks and test tools copy middleware stacks: a copy has its own counters.
+    eng, _ = make()
+    send_204_with_content(eng)
+    original = eng.reporter
+    before = original.stats()
+    copied = copy.deepcopy(original) if how == "deepcopy" else pickle.loads(pickle.dumps(original))
+    assert copied.stats().violations == {} and copied.stats().since >= before.since
+    assert copied.logger is original.logger and copied.interval == original.interval
+    check = respond(eng, 405, [DATE, (b"Content-Length", b"0")], route="/y")  # counted
+    for violation in check.violations:
+        copied.report(violation, "GET", "/y")
+    assert copied.stats().violations == {("allow-missing", 405, "reported"): 1}
+    assert original.stats().violations == {
+        **before.violations,
+        ("allow-missing", 405, "reported"): 1,
     }

@@ -38,6 +38,7 @@ OPTIONS = (
     "log_interval",
     "logger",
     "extra_rules",
+    "request_id_header",
 )
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 import os
+import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Final
@@ -36,6 +37,7 @@ RULE_MODES: Final = ("off", "warn", "fix", "strict")
 #   if-absent adds one only when the app sent none (wsgiref, gunicorn's ASGI worker, granian)
 #   never     sends what the app sent (h11 alone, a bare socket, a captured response)
 SERVER_DATE_POLICIES: Final = ("auto", "always", "replace", "if-absent", "never")
+_TOKEN: Final = re.compile(r"[!#$%&'*+\-.^_`|~0-9A-Za-z]+")
 
 
 def validate_rules(rules: object, extra: Sequence[Rule]) -> dict[str, str]:
@@ -71,6 +73,9 @@ class Config:
     log_interval: float = 60.0
     logger: logging.Logger = field(default_factory=lambda: logging.getLogger("statusguard"))
     extra_rules: tuple[Rule, ...] = ()
+    # The request field whose value goes into violation records as the request id (lower-case
+    # bytes; b"" for none).
+    request_id_header: bytes = b"x-request-id"
 
     @classmethod
     def from_options(
@@ -83,6 +88,7 @@ class Config:
         log_interval: float = 60.0,
         logger: logging.Logger | str | None = None,
         extra_rules: Iterable[Rule] = (),
+        request_id_header: str | None = "X-Request-Id",
     ) -> Config:
         if mode is None:
             mode = os.environ.get("STATUSGUARD_MODE", "warn").strip().lower() or "warn"
@@ -113,6 +119,15 @@ class Config:
             raise ConfigurationError(
                 f"log_interval must be a number of seconds >= 0, not {log_interval!r}"
             )
+        if request_id_header is None or request_id_header == "":
+            id_field = b""
+        elif isinstance(request_id_header, str) and _TOKEN.fullmatch(request_id_header):
+            id_field = request_id_header.lower().encode("ascii")
+        else:
+            raise ConfigurationError(
+                "request_id_header must be a header field name (a token) or None, "
+                f"not {request_id_header!r}"
+            )
         if logger is None:
             resolved = logging.getLogger("statusguard")
         elif isinstance(logger, str):
@@ -129,6 +144,7 @@ class Config:
             log_interval=float(log_interval),
             logger=resolved,
             extra_rules=extra,
+            request_id_header=id_field,
         )
 
     def mode_of(self, rule: Rule, forced: Forced) -> Mode:

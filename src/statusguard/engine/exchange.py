@@ -393,6 +393,7 @@ class Exchange:
         reporter = self.engine.reporter
         method = self.method
         route = self._route()
+        request_id = self._request_id()
         status = self.head.status if self.head is not None else parse_status(self.status)[0]
         out = []
         for f in found:
@@ -400,7 +401,9 @@ class Exchange:
             self.violations.append(violation_)
             out.append(violation_)
             loud = f.late and f.mode is Mode.STRICT
-            reporter.report(violation_, method, route, f.mode is Mode.WARN, loud=loud)
+            reporter.report(
+                violation_, method, route, f.mode is Mode.WARN, request_id=request_id, loud=loud
+            )
         return out
 
     def _route(self) -> str:
@@ -409,6 +412,17 @@ class Exchange:
         except Exception:  # a label is not worth failing for
             return ""
 
+    def _request_id(self) -> str | None:
+        """The request's id (``request_id_header``), for the reports; read only for them."""
+        name = self.engine.config.request_id_header
+        if not name:
+            return None
+        try:
+            value = self.reader.header(self.request, name)
+        except Exception:  # an id is not worth failing for
+            return None
+        return None if value is None else value.decode("latin-1")
+
     def _label(self) -> str:
         return f"{self.method} {self._route()}".strip()
 
@@ -416,7 +430,10 @@ class Exchange:
         """An internal failure after the head went out: the rest passes as it comes."""
         if not self.engine.fail_open:
             raise exc
-        self.engine.reporter.internal_error(exc, self._label())
+        status = parse_status(self.status)[0] if self.status is not None else None
+        self.engine.reporter.internal_error(
+            exc, self._label(), request_id=self._request_id(), status=status
+        )
         self.phase = Phase.PASS
         self.done = False
 

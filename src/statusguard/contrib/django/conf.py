@@ -38,6 +38,7 @@ OPTION_KEYS = (
     "server_date",
     "log_interval",
     "logger",
+    "request_id_header",
 )
 
 

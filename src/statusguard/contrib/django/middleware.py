@@ -116,14 +116,7 @@ class StatusGuardMiddleware:
 
     def stats(self) -> Stats:
         """The exact counts since the setting last changed (both protocols summed)."""
-        counts: dict[tuple[str, int, str], int] = {}
-        internal = 0
-        for engine in self._current().engines():
-            stats = engine.stats()
-            internal += stats.internal_errors
-            for key, count in stats.violations.items():
-                counts[key] = counts.get(key, 0) + count
-        return Stats(counts, internal)
+        return Stats.combine(engine.stats() for engine in self._current().engines())
 
     # -- the response --------------------------------------------------------------------------
 
