@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Any
 import pytest
 from support.drive import call_wsgi, http_scope, wsgi_environ
 
-from statusguard import ASGIStatusGuard, ConfigurationError, WSGIStatusGuard
+from statusguard import ASGIStatusGuard, ConfigurationError, StatusGuardWarning, WSGIStatusGuard
 
 if TYPE_CHECKING:
     from _typeshed.wsgi import StartResponse, WSGIEnvironment
@@ -46,7 +46,7 @@ def test_wsgi_records_carry_the_request_id(
     guard = WSGIStatusGuard(unauthorized, mode="warn", logger="sg.id.wsgi", **options)
     environ = wsgi_environ()
     environ["HTTP_" + header.upper().replace("-", "_")] = "req-7"
-    with caplog.at_level(logging.WARNING, logger="sg.id.wsgi"), pytest.warns(UserWarning):
+    with caplog.at_level(logging.WARNING, logger="sg.id.wsgi"), pytest.warns(StatusGuardWarning):
         call_wsgi(guard, environ=environ)
     caplog.records[:] = [r for r in caplog.records if r.name == "sg.id.wsgi"]
     assert ids(caplog) == [expected]
