@@ -30,7 +30,7 @@ import subprocess
 import sys
 import threading
 import time
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal
@@ -168,6 +168,12 @@ class Server:
 
     def alive(self) -> bool:
         return self.process.poll() is None
+
+    def terminate(self) -> None:
+        """Ask the server to stop (SIGTERM) without waiting; :meth:`stop` then finishes."""
+        if self.process.poll() is None:
+            with contextlib.suppress(ProcessLookupError):
+                self.process.send_signal(signal.SIGTERM)
 
     def stop(self) -> None:
         """Terminate the server and its process group; idempotent."""
@@ -312,7 +318,8 @@ def _command(server: str, app: str, fd: int | None) -> list[str]:
             "--module",
             app,
             "--need-app",
-            "--master",
+            # No --master: its shutdown buries the worker on a 1 s tick; one worker process
+            # answers the same bytes (the wire under test does not involve the master).
             "--processes",
             "1",
             "--die-on-term",  # SIGTERM is a "brutal reload" for the uWSGI 2.0 master otherwise
@@ -492,6 +499,15 @@ def serve(
 
 
 GetServer = Callable[[str], Server]
+
+
+def stop_all(servers: Iterable[Server]) -> None:
+    """Stop several servers at once: all are signalled before any is waited for."""
+    servers = list(servers)
+    for srv in servers:
+        srv.terminate()
+    for srv in servers:
+        srv.stop()
 
 
 @contextlib.contextmanager
