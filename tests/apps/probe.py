@@ -15,6 +15,7 @@ whether a server lets an application announce the close it is going to do anyway
 from __future__ import annotations
 
 import functools
+import importlib
 import json
 from collections.abc import Awaitable, Callable, Iterable, MutableMapping
 from typing import TYPE_CHECKING, Any
@@ -74,11 +75,23 @@ def describe_mapping(mapping: object) -> object:
     return {str(key): describe_value(value) for key, value in mapping.items()}
 
 
+def uwsgi_options() -> list[str] | None:
+    """Under uWSGI, the names of the options it was started with (``uwsgi.opt``): the only
+    place that tells ``--http-socket`` (one response per connection) from ``--http11-socket``
+    or a ``uwsgi`` socket behind a proxy; the environ is the same under all of them."""
+    try:
+        module = importlib.import_module("uwsgi")  # importable only inside uWSGI
+    except ImportError:
+        return None
+    return sorted(str(name) for name in module.opt)
+
+
 def wsgi_report(environ: WSGIEnvironment, start_response: StartResponse) -> bytes:
     report = {
         "environ": {key: describe_value(value) for key, value in environ.items()},
         "start_response": describe_callable(start_response),
         "file_wrapper": describe_callable(environ.get("wsgi.file_wrapper")),
+        "uwsgi_options": uwsgi_options(),
     }
     return json.dumps(report, sort_keys=True).encode()
 

@@ -19,6 +19,7 @@ uvicorn's httptools protocol, and is named so).
 
 from __future__ import annotations
 
+import importlib.metadata
 import json
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -461,3 +462,44 @@ def test_asgi_over_h2(probed: Callable[[str], Probed], server: str, extensions: 
 
 def test_every_server_probed() -> None:
     assert set(WSGI_SEEN) | set(ASGI_SEEN) == set(EVERY_SERVER)
+
+
+def test_uwsgi_version_in_environ(probed: Callable[[str], Probed]) -> None:
+    """uWSGI sets no SERVER_SOFTWARE; its version is in ``uwsgi.version``."""
+    assert probed("uwsgi").app["environ"]["uwsgi.version"] == "2.0.30"
+
+
+@pytest.mark.parametrize("server", EVERY_WSGI_SERVER)
+def test_uwsgi_socket_kind(probed: Callable[[str], Probed], server: str) -> None:
+    """Only ``uwsgi.opt`` tells ``--http-socket`` (closes after every response) from the
+    other uWSGI sockets; the module exists only inside uWSGI."""
+    options = probed(server).app["uwsgi_options"]
+    if server == "uwsgi":
+        assert "http-socket" in options and "http11-socket" not in options
+    else:
+        assert options is None
+
+
+# The versions every table of tests/wire was observed with (the pins of pyproject's [test]):
+# bumping one means observing the tables again.
+VERSIONS_SEEN = {
+    "gunicorn": "27.0.1",
+    "uvicorn": "0.54.0",
+    "h11": "0.16.0",
+    "httptools": "0.9.0",
+    "hypercorn": "0.18.0",
+    "werkzeug": "3.1.9",
+    "waitress": "3.0.2",
+    "cheroot": "11.1.2",
+    "granian": "2.8.9",
+    "pyuwsgi": "2.0.30.post1",
+    "daphne": "4.2.3",
+    "twisted": "26.10.0",
+    "uvicorn-worker": "0.4.0",
+    "h2": "4.4.1",
+}
+
+
+@pytest.mark.parametrize(("distribution", "version"), sorted(VERSIONS_SEEN.items()))
+def test_versions_seen(distribution: str, version: str) -> None:
+    assert importlib.metadata.version(distribution) == version

@@ -344,8 +344,10 @@ OBSERVED.update(
         (GW, "/stream-long"): clean("kept", raw=b"\r\n\r\none-tHTTP/1.1 200 OK"),  # truncated
         (GW, "/stream-204"): clean("kept", 204),
         # --- uWSGI --http-socket: writes what the app gives, byte for byte; no Date, no
-        # Server; and closes every connection after one response without "Connection: close"
-        # (its own doing: no middleware can keep the pipelined request alive).
+        # Server; and closes every connection after one response without "Connection: close".
+        # No middleware can keep the connection (the pipelined request is never answered);
+        # one can announce the close: uWSGI passes an app's "Connection: close" through
+        # (test_server_detection.py).
         (UW, "/plain"): Seen(200, "dropped", PIPE, absent=b"Date", dates=0),
         (UW, "/204-body"): Seen(204, "dropped", PIPE, raw=b"No Content\r\n\r\nhello", dates=0),
         (UW, "/204-cl"): Seen(204, "dropped", CL204, raw=b"Content-Length: 5\r\n\r\nhello"),
