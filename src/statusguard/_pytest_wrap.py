@@ -8,7 +8,8 @@ bookkeeping that lets a failure report show the request and the response head.
 
 Patched (see ``docs/pytest.md``):
 
-* ``werkzeug.test.run_wsgi_app`` -- werkzeug's ``Client``, Flask's ``test_client()``;
+* ``werkzeug.test.Client.run_wsgi_app`` (and, for that call only, the module's
+  ``run_wsgi_app``) -- werkzeug's ``Client``, Flask's ``test_client()``;
 * ``django.test.client.ClientHandler`` / ``AsyncClientHandler`` -- Django's ``Client`` and
   ``AsyncClient``, DRF's ``APIClient``: the statusguard middleware goes outermost;
 * ``starlette.testclient._TestClientTransport`` -- Starlette's and FastAPI's ``TestClient``;
@@ -37,7 +38,7 @@ from .wsgi import WSGIStatusGuard
 if TYPE_CHECKING:
     from _typeshed.wsgi import StartResponse, WSGIApplication, WSGIEnvironment
 
-__all__ = ["MARK", "Exchange", "Wrapping", "current_exchange", "is_guarded"]
+__all__ = ["MARK", "Exchange", "Wrapping", "current_exchange", "forget_current", "is_guarded"]
 
 # The attribute that says "this object is a statusguard guard, or wraps one"; read with
 # inspect.getattr_static, so that a guard class can set it as a class attribute.
@@ -141,6 +142,11 @@ def current_exchange(method: str) -> Exchange | None:
 _CLIENT_CALL: contextvars.ContextVar[Wrapping | None] = contextvars.ContextVar(
     "statusguard_client_call", default=None
 )
+
+
+def forget_current() -> None:
+    """No exchange is under way in this context any more (between tests, at the end)."""
+    _CURRENT.set(None)
 
 
 # -- describing heads ------------------------------------------------------------------------
@@ -485,6 +491,7 @@ class Wrapping:
             else:
                 setattr(owner, name, original)
         self._undo.clear()
+        forget_current()
         self._by_app = weakref.WeakKeyDictionary()
         self._by_method = weakref.WeakKeyDictionary()
         self._strong.clear()
@@ -552,7 +559,6 @@ class Wrapping:
         self._wrap_init(module.ApplicationCommunicator, "application", self.wrap_asgi)
 
     def _patch_django(self, module: types.ModuleType) -> None:
-        mode = self.mode
         for cls in (module.ClientHandler, module.AsyncClientHandler):
             original = cls.load_middleware
 
@@ -560,9 +566,7 @@ class Wrapping:
                 handler: Any, is_async: bool = False, _original: Any = original
             ) -> None:
                 _original(handler, is_async)
-                handler._middleware_chain = _django_chain(
-                    handler._middleware_chain, is_async, mode
-                )
+                handler._middleware_chain = _django_chain(handler._middleware_chain, is_async)
 
             self._replace(cls, "load_middleware", load_middleware)
 
@@ -608,7 +612,7 @@ class Wrapping:
         self._strong[id(app)] = (app, wrapper)
 
 
-def _django_chain(chain: Any, is_async: bool, mode: str) -> Any:
+def _django_chain(chain: Any, is_async: bool) -> Any:
     """Django's middleware chain with the statusguard middleware outermost.
 
     Its exceptions become a 500 the way any first middleware's do (``Client`` re-raises them

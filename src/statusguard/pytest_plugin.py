@@ -92,6 +92,12 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         help="the default of --statusguard-wrap: on or off",
         default="on",
     )
+    parser.addini(
+        "statusguard_ignore",
+        type="linelist",
+        help="rule ids statusguard ignores (turns off) in every test of a forced mode",
+        default=[],
+    )
 
 
 def _choice(config: pytest.Config, name: str, choices: tuple[str, ...], default: str) -> str:
@@ -109,10 +115,21 @@ def pytest_configure(config: pytest.Config) -> None:
     )
     mode = _choice(config, "statusguard_mode", MODES, "off")
     wrap = _choice(config, "statusguard_wrap", WRAP, "on") == "on"
-    if mode != "off":
-        report = config.getoption("statusguard_report")
-        path = Path(report) if report else None
-        config.pluginmanager.register(_ForcedSession(mode, wrap, path), _SESSION_PLUGIN)
+    if mode == "off":
+        return
+    from .errors import ConfigurationError
+
+    report = config.getoption("statusguard_report")
+    path = Path(report) if report else None
+    worker = getattr(config, "workerinput", {}).get("workerid")
+    if path is not None and worker:  # pytest-xdist: one report per worker
+        path = path.with_name(f"{path.stem}.{worker}{path.suffix}")
+    ignored = dict.fromkeys(config.getini("statusguard_ignore"), "off")
+    try:
+        session = _ForcedSession(mode, wrap, path, ignored)
+    except ConfigurationError as exc:
+        raise pytest.UsageError(f"statusguard_ignore: {exc}") from None
+    config.pluginmanager.register(session, _SESSION_PLUGIN)
 
 
 def pytest_unconfigure(config: pytest.Config) -> None:
@@ -223,7 +240,7 @@ class _ForcedSession:
     clients' applications, records every violation, fails the tests during which a guard
     raised (strict mode) and sums the run up."""
 
-    def __init__(self, mode: str, wrap: bool, report: Path | None) -> None:
+    def __init__(self, mode: str, wrap: bool, report: Path | None, rules: dict[str, str]) -> None:
         from .report import add_listener
 
         self.mode = mode
@@ -235,7 +252,7 @@ class _ForcedSession:
         self.test: str | None = None
         self._lock = threading.Lock()
         self.wrapping: Wrapping | None = None
-        _push(mode, {})
+        _push(mode, rules)  # validates the rules first: raises before anything is installed
         if wrap:
             from ._pytest_wrap import Wrapping
 
@@ -292,6 +309,10 @@ class _ForcedSession:
         with self._lock:
             self.seen.clear()
             self.reported = 0
+        if self.wrapping is not None:
+            from ._pytest_wrap import forget_current
+
+            forget_current()  # a response the last test left unread is not this test's
 
     @pytest.hookimpl(wrapper=True)
     def pytest_runtest_makereport(
