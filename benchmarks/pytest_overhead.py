@@ -1,6 +1,6 @@
 """What ``pytest --statusguard=strict`` costs a real suite: httpbin 0.10.4's, with and without.
 
-    .venv/bin/python -m benchmarks.pytest_overhead            # 5 rounds (about 3 minutes)
+    .venv/bin/python -m benchmarks.pytest_overhead            # 5 rounds (about 10 minutes)
     .venv/bin/python -m benchmarks.pytest_overhead --rounds 1
 
 Each round runs httpbin's own suite (fetched as ``tests/tools/test_pytest_plugin_httpbin.py``
@@ -8,9 +8,10 @@ does) once per variant, in turn, in fresh processes: as it is, with ``--statusgu
 and the wrapping off (nothing is guarded: the plugin's own cost), and with the wrapping on.
 The drip tests sleep for 5 s of the suite's 8, so the suite also runs without them
 (``-k "not drip"``).  Reported: the median CPU time of the child (user + system) and the median
-wall time, and their ratios to the suite as it is.  Then, in this process, the cost of one
-request through ``app.test_client()``: httpbin's Flask app alone, behind a bare
-``WSGIStatusGuard``, and as the plugin wraps it (the guard plus the bookkeeping for reports).
+wall time, and their ratios to the suite as it is.  Then, in this process, what one clean
+response costs through each layer, called directly (a test client's own cost, a few hundred
+µs a request, would drown these): the app alone, behind a bare guard, behind the plugin's
+bookkeeping only (what an app that has its own guard gets), and as the plugin wraps it.
 """
 
 from __future__ import annotations
@@ -26,9 +27,10 @@ import sys
 import tempfile
 import time
 import timeit
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from types import ModuleType
+from typing import Any
 
 from .run import machine
 
@@ -103,67 +105,125 @@ def suite_table(project: Path, rounds: int) -> list[str]:
     return lines
 
 
-def request_table(project: Path, rounds: int = 7) -> list[str]:
-    sys.path.insert(0, str(project))
-    import httpbin  # type: ignore[import-untyped]
+def _best(call: Callable[[], object], rounds: int, number: int) -> float:
+    """The best of ``rounds`` timings of ``number`` calls, in µs per call."""
+    return min(timeit.repeat(call, repeat=rounds, number=number)) / number * 1e6
 
-    from statusguard import WSGIStatusGuard
-    from statusguard._pytest_wrap import Wrapping
 
-    app = httpbin.app
-    inner = app.wsgi_app
-    guard = WSGIStatusGuard(inner, mode="strict", server_date="if-absent")
+def _wsgi_app(environ: dict[str, Any], start_response: Callable[..., Any]) -> list[bytes]:
+    start_response("200 OK", [("Content-Type", "text/plain"), ("Content-Length", "2")])
+    return [b"ok"]
 
-    def per_request() -> float:
-        get = app.test_client().get
-        timer = timeit.Timer(lambda: get("/status/200"))
-        number, _ = timer.autorange()
-        return min(timer.repeat(3, number)) / number * 1e6
 
-    def alone() -> float:
-        return per_request()
+async def _asgi_app(scope: Any, receive: Any, send: Any) -> None:
+    await send(
+        {
+            "type": "http.response.start",
+            "status": 200,
+            "headers": [(b"content-type", b"text/plain"), (b"content-length", b"2")],
+        }
+    )
+    await send({"type": "http.response.body", "body": b"ok"})
 
-    def behind_a_guard() -> float:
-        app.wsgi_app = guard
-        try:
-            return per_request()
-        finally:
-            app.wsgi_app = inner
 
-    def wrapped() -> float:
-        wrapping = Wrapping("strict")
-        wrapping.install()
-        try:
-            return per_request()
-        finally:
-            wrapping.uninstall()
+_Driver = Callable[[Callable[..., Any]], Callable[[], object]]
 
-    variants = {
-        "httpbin alone": alone,
-        "behind `WSGIStatusGuard(app.wsgi_app)`": behind_a_guard,
-        "as `--statusguard=strict` wraps it": wrapped,
+
+def micro_table(rounds: int = 15) -> list[str]:
+    """One clean response through each layer, called directly (no client, no server)."""
+    from statusguard import ASGIStatusGuard, WSGIStatusGuard
+    from statusguard._pytest_wrap import ASGIWrapper, WSGIWrapper
+
+    environ = {
+        "REQUEST_METHOD": "GET",
+        "PATH_INFO": "/",
+        "SERVER_PROTOCOL": "HTTP/1.1",
+        "wsgi.url_scheme": "http",
     }
-    results: dict[str, list[float]] = {name: [] for name in variants}
-    for _ in range(rounds):  # interleaved: a slow moment of the machine hits every variant
-        for name, measure in variants.items():
-            results[name].append(measure())
-    base = min(results["httpbin alone"])
-    lines = ["| one `GET /status/200` through `app.test_client()` | µs (best) | × |"]
-    lines.append("|---|---:|---:|")
-    for name, values in results.items():
-        lines.append(f"| {name} | {min(values):.1f} | {min(values) / base:.3f} |")
+
+    def start_response(status: str, headers: list[tuple[str, str]], *exc: Any) -> Any:
+        return None
+
+    def drive_wsgi(app: Callable[..., Any]) -> Callable[[], object]:
+        def call() -> object:
+            result = app(environ, start_response)
+            body = b"".join(result)
+            close = getattr(result, "close", None)
+            if close is not None:
+                close()
+            return body
+
+        return call
+
+    scope = {"type": "http", "method": "GET", "path": "/", "http_version": "1.1", "headers": []}
+
+    async def receive() -> dict[str, Any]:
+        return {"type": "http.request", "body": b""}
+
+    async def send(message: Any) -> None:
+        return None
+
+    def drive_asgi(app: Callable[..., Any]) -> Callable[[], object]:
+        def call() -> object:
+            coroutine = app(scope, receive, send)
+            try:
+                coroutine.send(None)
+            except StopIteration:
+                return None
+            raise RuntimeError("the app awaited something that suspends")
+
+        return call
+
+    layers: dict[str, tuple[_Driver, list[Callable[..., Any]]]] = {
+        "WSGI": (
+            drive_wsgi,
+            [
+                _wsgi_app,
+                WSGIStatusGuard(_wsgi_app, mode="strict", server_date="if-absent"),
+                WSGIWrapper(_wsgi_app, None),
+                WSGIWrapper(_wsgi_app, "strict"),
+            ],
+        ),
+        "ASGI": (
+            drive_asgi,
+            [
+                _asgi_app,
+                ASGIStatusGuard(_asgi_app, mode="strict", server_date="if-absent"),
+                ASGIWrapper(_asgi_app, None),
+                ASGIWrapper(_asgi_app, "strict"),
+            ],
+        ),
+    }
+    lines = [
+        "| one clean response, called directly | app alone µs | + guard µs | + bookkeeping "
+        "only µs | as the plugin wraps it µs | wrapper − guard µs |",
+        "|---|---:|---:|---:|---:|---:|",
+    ]
+    for name, (drive, apps) in layers.items():
+        best = [0.0] * len(apps)
+        calls = [drive(app) for app in apps]
+        for index, call in enumerate(calls):
+            call()  # warm: compile the plans
+            best[index] = _best(call, rounds, 20_000)
+        alone, guard, bookkeeping, wrapped = best
+        lines.append(
+            f"| {name} | {alone:.2f} | {guard:.2f} | {bookkeeping:.2f} | {wrapped:.2f} | "
+            f"{wrapped - guard:+.2f} |"
+        )
     return lines
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m benchmarks.pytest_overhead")
     parser.add_argument("--rounds", type=int, default=5)
+    parser.add_argument("--micro", action="store_true", help="only the in-process tables")
     args = parser.parse_args(argv)
     project = httpbin_suite.fetch(_cache())
     print(f"Machine: {machine()}; httpbin {httpbin_suite.VERSION}, {args.rounds} rounds.\n")
-    print("\n".join(suite_table(project, args.rounds)))
-    print()
-    print("\n".join(request_table(project)))
+    if not args.micro:
+        print("\n".join(suite_table(project, args.rounds)))
+        print()
+    print("\n".join(micro_table()))
     return 0
 
 

@@ -304,28 +304,31 @@ def _django_settings_guarded() -> bool:
 # -- the wrappers ----------------------------------------------------------------------------
 
 
-_OWN: Final = frozenset({"app", "_inner", "guarded", "__weakref__"})
+class _WSGIExchange(Exchange):
+    """A WSGI exchange, which is also the start_response the app calls (to keep the head) and
+    the result the client closes (which ends it): one object per response."""
 
+    __slots__ = ("result", "server_start_response")
 
-class _ClosingResult:
-    """A WSGI result that marks its exchange done when the client closes it."""
+    def __init__(self, environ: WSGIEnvironment, guarded: bool) -> None:
+        super().__init__("wsgi", environ, guarded)
+        self.result: Iterable[bytes] = ()
+        self.server_start_response: Any = None  # set by _RecordWSGI before the app runs
 
-    __slots__ = ("_exchange", "_result")
-
-    def __init__(self, result: Iterable[bytes], exchange: Exchange) -> None:
-        self._result = result
-        self._exchange = exchange
+    def record(self, status: str, headers: list[tuple[str, str]], *exc_info: Any) -> Any:
+        self.response = (status, headers)
+        return self.server_start_response(status, headers, *exc_info)
 
     def __iter__(self) -> Iterator[bytes]:
-        return iter(self._result)
+        return iter(self.result)
 
     def close(self) -> None:
         try:
-            close = getattr(self._result, "close", None)
+            close = getattr(self.result, "close", None)
             if close is not None:
                 close()
         finally:
-            self._exchange.done = True
+            self.done = True
 
 
 class _RecordWSGI:
@@ -338,14 +341,13 @@ class _RecordWSGI:
 
     def __call__(self, environ: WSGIEnvironment, start_response: StartResponse) -> Iterable[bytes]:
         exchange = _CURRENT.get()
-        if exchange is None:
+        if type(exchange) is not _WSGIExchange:
             return self.app(environ, start_response)
+        exchange.server_start_response = start_response
+        return self.app(environ, exchange.record)
 
-        def record(status: str, headers: list[tuple[str, str]], *exc_info: Any) -> Any:
-            exchange.response = (status, headers)
-            return start_response(status, headers, *exc_info)
 
-        return self.app(environ, record)
+_OWN: Final = frozenset({"app", "_inner", "guarded", "__weakref__"})
 
 
 class WSGIWrapper:
@@ -365,15 +367,15 @@ class WSGIWrapper:
         )
 
     def __call__(self, environ: WSGIEnvironment, start_response: StartResponse) -> Iterable[bytes]:
-        exchange = Exchange("wsgi", environ, self.guarded)
+        exchange = _WSGIExchange(environ, self.guarded)
         # Not reset on return: the client reads the body afterwards, in this same context.
         _CURRENT.set(exchange)
         try:
-            result = self._inner(environ, start_response)
+            exchange.result = self._inner(environ, start_response)
         except BaseException:
             exchange.done = True
             raise
-        return _ClosingResult(result, exchange)
+        return exchange
 
     def __getattr__(self, name: str) -> Any:
         # Only what the wrapper lacks: an attribute of the application (transport.app.state).
