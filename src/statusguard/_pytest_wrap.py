@@ -464,7 +464,8 @@ class Wrapping:
             "httpx._transports.wsgi": self._patch_httpx_wsgi,
             "asgiref.testing": self._patch_asgiref,
         }
-        self.patched: list[str] = []  # what was patched, in order, for the report header
+        self.patched: list[str] = []  # what was patched, in order, for the report
+        self.failed: list[str] = []  # what could not be (another version of the client)
         self._finder: _Finder | None = None
 
     # -- installing --------------------------------------------------------------------------
@@ -501,8 +502,14 @@ class Wrapping:
     def _apply(
         self, name: str, patch: Callable[[types.ModuleType], None], module: types.ModuleType
     ) -> None:
-        patch(module)
-        self.patched.append(name)
+        # Never break the import of the client itself: a version whose internals differ is
+        # left unwrapped, and the end-of-run summary says so.
+        try:
+            patch(module)
+        except Exception as exc:
+            self.failed.append(f"{name} ({type(exc).__name__}: {exc})")
+        else:
+            self.patched.append(name)
 
     def _replace(self, owner: object, name: str, value: object) -> None:
         original = vars(owner).get(name, _ABSENT)

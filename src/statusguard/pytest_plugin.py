@@ -362,6 +362,11 @@ class _ForcedSession:
         else:
             for line in _summary(self.mode, self.tallies):
                 write(line)
+        if self.wrapping is not None and self.wrapping.failed:
+            write(
+                "statusguard: could not wrap the applications of "
+                + "; ".join(self.wrapping.failed)
+            )
         if self.report_path is not None:
             write(f"statusguard: report written to {self.report_path}")
 
@@ -462,6 +467,7 @@ def _as_json(
         "statusguard": __version__,
         "mode": mode,
         "wrapped": None if wrapping is None else sorted(wrapping.patched),
+        "not_wrapped": None if wrapping is None else wrapping.failed,
         "violations": sum(t.count for t in tallies.values()),
         "rules": rules,
         "tests": {
