@@ -13,6 +13,7 @@ from __future__ import annotations
 import json
 import os
 import shutil
+import socket
 import subprocess
 import sys
 from dataclasses import dataclass
@@ -163,3 +164,20 @@ def test_no_false_positive(runs: dict[str, Run]) -> None:
         entry["rule"] for entry in runs["strict"].report["rules"] if "raised" in entry["actions"]
     }
     assert not raised & FALSE_POSITIVES.keys()
+
+
+def test_an_unreachable_index_is_told_apart(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # What the fixture turns into a skip: pip cannot reach the index at all (here a loopback
+    # port the OS gave and nothing listens on any more, with the machine's pip configuration
+    # and local wheels set aside).
+    with socket.socket() as closed:
+        closed.bind(("127.0.0.1", 0))
+        port = closed.getsockname()[1]
+    monkeypatch.setenv("PIP_CONFIG_FILE", os.devnull)
+    monkeypatch.setenv("PIP_FIND_LINKS", "")
+    monkeypatch.setenv("PIP_INDEX_URL", f"http://127.0.0.1:{port}/simple")
+    with pytest.raises(httpbin_suite.UnreachableError, match="pip download failed"):
+        httpbin_suite.fetch(tmp_path / "cache", timeout=120)
+    assert not (tmp_path / "cache" / f"{httpbin_suite.NAME}.tar.gz").exists()
