@@ -85,7 +85,12 @@ class Reference:
 
 @dataclass(frozen=True, slots=True)
 class Violation:
-    """One rule broken by one response."""
+    """One rule broken by one response.
+
+    ``strict``: the rule ran in strict mode -- the response was refused before its head went
+    out (``action`` is ``RAISED``), or, found after the head was sent, the response was ended
+    cleanly and the violation reported loudly.  What a test suite should fail on.
+    """
 
     rule_id: str
     status: int
@@ -94,6 +99,7 @@ class Violation:
     reference: Reference
     fixed: bool = False
     action: Action = Action.REPORTED
+    strict: bool = False
 
     def __str__(self) -> str:
         return self.message

@@ -3,12 +3,15 @@
 Each project installs the guard in warn mode, the way an app would in staging.  Its suite passes
 as it is, and with ``--statusguard=strict`` it fails exactly on the tests whose responses break
 a rule, whether the guard's exception reaches the test (Flask's and Starlette's test clients) or
-the framework or server turns it into a 500 first.  The runs are subprocesses: Django's settings
-and the process-wide override must not leak into this session.
+the framework or server turns it into a 500 first.  The plugin's wrapping of the test clients
+(on by default) finds the apps' own guards and adds none: each violation is reported once.
+Suites that install no guard at all are in ``test_pytest_plugin_wrap.py``.  The runs are
+subprocesses: Django's settings and the process-wide override must not leak into this session.
 """
 
 from __future__ import annotations
 
+import json
 import re
 import subprocess
 import sys
@@ -317,7 +320,9 @@ def failure_texts(project: pytest.Pytester) -> dict[str, str]:
 
 
 def test_strict_fails_exactly_the_violating_tests(project: pytest.Pytester) -> None:
-    result = project.runpytest_subprocess("--statusguard=strict", "--junitxml=report.xml")
+    result = project.runpytest_subprocess(
+        "--statusguard=strict", "--junitxml=report.xml", "--statusguard-report=report.json"
+    )
     expected = {
         **dict.fromkeys(CLEAN, "PASSED"),
         **dict.fromkeys(VIOLATING, "FAILED"),
@@ -334,6 +339,11 @@ def test_strict_fails_exactly_the_violating_tests(project: pytest.Pytester) -> N
         assert f"[{rule_id}]" in text, nodeid
         assert REFERENCES[rule_id] in text, nodeid
         assert re.search(rf"{method} /?{re.escape(path)}\b", text), nodeid
+    # These apps guard themselves: the plugin's wrapping (on by default) adds no second guard,
+    # so each violating response is reported once.
+    report = json.loads((project.path / "report.json").read_text(encoding="utf-8"))
+    for nodeid, (rule_id, _, _) in VIOLATING.items():
+        assert [v["rule"] for v in report["tests"][nodeid]] == [rule_id], nodeid
 
 
 def test_ini_key_and_option_override(pytester: pytest.Pytester) -> None:
@@ -345,6 +355,38 @@ def test_ini_key_and_option_override(pytester: pytest.Pytester) -> None:
     off = pytester.runpytest_subprocess("-k", "not live_server", "--statusguard=off")
     off.assert_outcomes(passed=3)
     assert "forced to strict" not in off.stdout.str()
+
+
+def test_ini_ignore_turns_rules_off_for_the_run(pytester: pytest.Pytester) -> None:
+    import werkzeug.test
+
+    before = werkzeug.test.run_wsgi_app, werkzeug.test.Client.run_wsgi_app
+    pytester.makeini(
+        INI + "statusguard_mode = strict\nstatusguard_ignore = www-authenticate-missing\n"
+    )
+    pytester.makepyfile(
+        test_plain="""
+        from flask import Flask, abort
+
+        app = Flask(__name__)
+
+
+        @app.get("/private")
+        def private():
+            abort(401)
+
+
+        def test_private():
+            assert app.test_client().get("/private").status_code == 401
+    """
+    )
+    # In this process: the session's patches must all be undone when it ends.
+    result = pytester.runpytest_inprocess()
+    result.assert_outcomes(passed=1)
+    assert (werkzeug.test.run_wsgi_app, werkzeug.test.Client.run_wsgi_app) == before
+    typo = pytester.runpytest_inprocess("-o", "statusguard_ignore=no-such-rule")
+    assert typo.ret == pytest.ExitCode.USAGE_ERROR
+    typo.stderr.fnmatch_lines(["*statusguard_ignore: *unknown rule id 'no-such-rule'*"])
 
 
 def test_bad_marker_and_bad_ini_value_are_usage_errors(pytester: pytest.Pytester) -> None:
@@ -369,12 +411,24 @@ def test_bad_marker_and_bad_ini_value_are_usage_errors(pytester: pytest.Pytester
     bad.stderr.fnmatch_lines(
         ["*statusguard_mode must be one of strict, warn, fix, off, not 'loud'*"]
     )
+    pytester.makeini(INI + "statusguard_wrap = maybe\n")
+    bad_wrap = pytester.runpytest_inprocess("--statusguard=strict")
+    assert bad_wrap.ret == pytest.ExitCode.USAGE_ERROR
+    bad_wrap.stderr.fnmatch_lines(["*statusguard_wrap must be one of on, off, not 'maybe'*"])
 
 
 def test_option_is_documented_and_marker_registered(pytester: pytest.Pytester) -> None:
     pytester.makeini(INI)
     help_text = pytester.runpytest_inprocess("--help")
-    help_text.stdout.fnmatch_lines(["*--statusguard=MODE*", "*statusguard_mode*"])
+    help_text.stdout.fnmatch_lines(
+        [
+            "*--statusguard=MODE*",
+            "*--statusguard-wrap=*",
+            "*--statusguard-report=PATH*",
+            "*statusguard_mode*",
+            "*statusguard_wrap*",
+        ]
+    )
     markers = pytester.runpytest_inprocess("--markers")
     markers.stdout.fnmatch_lines(["@pytest.mark.statusguard_ignore(*rule_ids)*"])
 

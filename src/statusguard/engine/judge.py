@@ -47,7 +47,9 @@ def violation(found: Found, status: int, *, raised: bool) -> Violation:
             " Found after the head was sent: strict mode ended the response cleanly instead of"
             " raising."
         )
-    return Violation(rule.id, status, rule.severity, message, rule.reference, found.fixed, action)
+    return Violation(
+        rule.id, status, rule.severity, message, rule.reference, found.fixed, action, strict
+    )
 
 
 def applies(rule: Rule, head: Head) -> bool:
