@@ -40,9 +40,9 @@ from ._asgi_types import (
     Scope,
     Send,
 )
-from .engine import HOLD, SAME, Config, Engine, Guard, Phase, Unjudged
+from .engine import HOLD, SAME, Config, Engine, Extended, Guard, Phase, Unjudged
 from .model import Head, Rule, Violation
-from .servers import ASGI_DEFAULT, with_date
+from .servers import ServerProfile, asgi_profile, profile_named, with_date
 
 __all__ = ["ASGIStatusGuard"]
 
@@ -61,10 +61,10 @@ class ASGIStatusGuard(Guard):
     ``ASGIStatusGuard(app, mode="warn")`` (any ASGI 3 app, Django's ``get_asgi_application()``).
     The keyword options are the WSGI guard's; see :class:`statusguard.engine.Config`.
 
-    ``server_date="auto"`` means ``"always"`` here: an ASGI scope does not name its server, and
-    uvicorn and hypercorn always add their own ``Date``, so an application's ``Date`` would be a
-    second one (fix mode removes it).  Behind a server that adds ``Date`` only when the app sent
-    none (gunicorn's ASGI worker, granian), pass ``server_date="if-absent"``.
+    The server in front is detected per request (``docs/servers.md``): ``server="uvicorn-h11"``
+    (or another name of :data:`statusguard.servers.PROFILES`) says it where detection cannot
+    see it (behind a framework that hides ``receive``, a custom server), and ``server_date``
+    says what it does with ``Date``.
     """
 
     __slots__ = ("app", "engine")
@@ -81,6 +81,7 @@ class ASGIStatusGuard(Guard):
         logger: logging.Logger | str | None = None,
         extra_rules: Iterable[Rule] = (),
         request_id_header: str | None = "X-Request-Id",
+        server: str = "auto",
     ) -> None:
         config = Config.from_options(
             mode=mode,
@@ -91,6 +92,7 @@ class ASGIStatusGuard(Guard):
             logger=logger,
             extra_rules=extra_rules,
             request_id_header=request_id_header,
+            server=server,
         )
         self.app = app
         self.engine = Engine("asgi", config)
@@ -99,7 +101,7 @@ class ASGIStatusGuard(Guard):
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        responder = _Responder(self.engine, scope, send)
+        responder = _Responder(self.engine, scope, receive, send)
         await self.app(scope, receive, responder.send)
         if responder.held is not None:
             await responder.close()
@@ -117,6 +119,17 @@ def _rebuild(cls: type[ASGIStatusGuard], app: AnyASGIApp, config: Config) -> ASG
     guard.app = app
     guard.engine = Engine("asgi", config)
     return guard
+
+
+def _profile(engine: Engine, scope: Scope, receive: Receive, version: object) -> ServerProfile:
+    """The profile of the server of this request (the ``server`` and ``server_date`` options
+    win over detection)."""
+    config = engine.config
+    if config.server == "auto":
+        profile = asgi_profile(scope, receive)
+    else:
+        profile = profile_named(config.server, str(version))
+    return with_date(profile, config.server_date)
 
 
 class _State(enum.Enum):
@@ -155,17 +168,18 @@ class _Responder:
 
     __slots__ = ("exchange", "held", "scope", "server_send", "state", "trailers")
 
-    def __init__(self, engine: Engine, scope: Scope, send: Send) -> None:
+    def __init__(self, engine: Engine, scope: Scope, receive: Receive, send: Send) -> None:
         self.scope = scope
         self.server_send = send
         self.state = _State.START
         self.held: Message | None = None  # a start the engine holds
         self.trailers = False  # the start announced trailers
         method = scope.get("method")
+        version = scope.get("http_version", "1.1")
         self.exchange = engine.exchange(
             method if type(method) is str else "GET",
-            scope.get("http_version", "1.1"),
-            with_date(ASGI_DEFAULT, engine.config.server_date),
+            version,
+            _profile(engine, scope, receive, version),
             _READER,
             scope,
         )
@@ -276,6 +290,9 @@ class _Responder:
         forwarded = dict(start)
         if isinstance(out, Unjudged):  # statusguard failed: the app's own lines, made safe
             forwarded["headers"] = out.headers
+        elif isinstance(out, Extended):  # the app's own head, and what the server needs
+            added = [(name.lower(), value) for name, value in out.lines]
+            forwarded["headers"] = [*forwarded.get("headers", ()), *added]
         elif out is not SAME:
             head = cast(Head, out)
             if head.status != _code(start.get("status")):

@@ -51,6 +51,7 @@ from .errors import StatusGuardError, StatusGuardWarning
 from .model import Rule, Severity, Violation
 from .responses import check as check_response
 from .rules import CATALOGUE, RULES_BY_ID
+from .servers import PROFILES
 from .wsgi import WSGIStatusGuard
 
 if TYPE_CHECKING:
@@ -230,6 +231,7 @@ class Target:
     protocol: str
     requests: tuple[Request, ...]
     server_date: str
+    server: str = "auto"
 
 
 def _parse_request(entry: object, method: str, where: str) -> Request:
@@ -288,8 +290,16 @@ def _demo_targets(args: argparse.Namespace) -> list[Target]:
             method = args.method or route.method
             chosen[route.protocol].append(Request(method, route.path, route.http_version))
     apps = {"wsgi": demo.wsgi_app, "asgi": demo.asgi_app}
+    # The example is checked as if nothing stood between it and the wire (demo.SERVER).
     return [
-        Target(f"{DEMO}:{protocol}_app", apps[protocol], protocol, tuple(requests), server_date)
+        Target(
+            f"{DEMO}:{protocol}_app",
+            apps[protocol],
+            protocol,
+            tuple(requests),
+            server_date,
+            args.server or demo.SERVER,
+        )
         for protocol, requests in chosen.items()
         if requests
     ]
@@ -306,7 +316,9 @@ def _app_target(args: argparse.Namespace) -> Target:
         requests = tuple(_parse_request(p, method, "--path") for p in args.paths)
     else:
         requests = _module_requests(module, method) or (Request(method, "/"),)
-    return Target(args.app, app, protocol, requests, args.server_date or "auto")
+    return Target(
+        args.app, app, protocol, requests, args.server_date or "auto", args.server or "auto"
+    )
 
 
 # The report is the output: the guard's own log lines would only repeat it.  A logger outside
@@ -321,6 +333,7 @@ def _run_target(target: Target, mode: str, report: Report) -> None:
         "mode": mode,
         "on_violation": seen.append,
         "server_date": target.server_date,
+        "server": target.server,
         "logger": _SILENT,
     }
 
@@ -673,11 +686,19 @@ def _parser() -> argparse.ArgumentParser:
     )
     check.add_argument("--format", choices=("text", "json"), default="text")
     check.add_argument(
+        "--server",
+        choices=sorted(PROFILES),
+        default=None,
+        help="the server the app is served by, as statusguard knows it (default: auto, what "
+        "an in-process client shows; the bundled example: wire, nothing between it and the "
+        "wire); see docs/servers.md",
+    )
+    check.add_argument(
         "--server-date",
         choices=SERVER_DATE_POLICIES,
         default=None,
         help="what the server in front of the app does with Date (default: auto, the "
-        "guard's own guess; the example app: never)",
+        "guard's own guess)",
     )
     check.set_defaults(command=_command_check)
 

@@ -5,7 +5,7 @@ the WSGI side; the ones a WSGI app cannot break or a WSGI server would not let t
 (``Upgrade`` and ``Proxy-Authenticate`` are hop-by-hop for PEP 3333, HTTP/2 reaches Python
 through ASGI servers) are shown on the ASGI side.  Every response carries a valid ``Date``
 except the ``date-missing`` route, because the demo is checked as if served by a bare HTTP
-stack that adds none (``server_date="never"``).  ``GET /`` lists the routes and breaks nothing.
+stack that adds none (``server="wire"``).  ``GET /`` lists the routes and breaks nothing.
 
 Try one route with ``statusguard check statusguard.demo:wsgi_app --path /204-with-content``.
 """
@@ -20,10 +20,12 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     from _typeshed.wsgi import StartResponse, WSGIEnvironment
 
-__all__ = ["ROUTES", "SERVER_DATE", "Route", "asgi_app", "wsgi_app"]
+__all__ = ["ROUTES", "SERVER", "SERVER_DATE", "Route", "asgi_app", "wsgi_app"]
 
-# The demo plays a server that adds no Date, so that date-missing can show (see the docstring).
-SERVER_DATE = "never"
+# The demo is checked as if nothing stood between it and the wire (the "wire" profile: no
+# server adds Date or drops a HEAD's content), so that date-missing and head-content can show.
+SERVER_DATE = "auto"
+SERVER = "wire"
 
 _TEXT = ("Content-Type", "text/plain; charset=utf-8")
 _HELLO = b"hello"

@@ -12,7 +12,7 @@ from collections.abc import Hashable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Final
 
-from .engine import SAME, SERVER_DATE_POLICIES, Config, Engine, memo
+from .engine import SAME, SERVER_DATE_POLICIES, Config, Engine, Extended, memo
 from .engine.convert import headers_to_bytes, parse_status, to_bytes
 from .errors import ConfigurationError
 from .model import Head, HeaderList, Violation
@@ -206,9 +206,10 @@ def repair(
     out, sent, violations = _run(
         _REPAIR, status, lines, data, method, http_version, server_date, request_headers
     )
-    if out is SAME:
+    if out is SAME or isinstance(out, Extended):
         code, reason = parse_status(status)
-        head = Head(int(code), headers_to_bytes(lines), reason=reason)
+        added = out.lines if isinstance(out, Extended) else []
+        head = Head(int(code), [*headers_to_bytes(lines), *added], reason=reason)
     else:
         head = out
     return Repaired(head.status, head.reason, head.headers, sent, violations)

@@ -26,10 +26,10 @@ from collections.abc import Callable, Iterable, Iterator, Mapping
 from typing import TYPE_CHECKING, Any
 
 from .codes import lookup
-from .engine import HOLD, Config, Engine, Guard, Phase, Unjudged, parse_status
+from .engine import HOLD, Config, Engine, Extended, Guard, Phase, Unjudged, parse_status
 from .engine.convert import to_bytes
 from .model import Head, Rule, Violation
-from .servers import ServerProfile, with_date, wsgi_profile
+from .servers import ServerProfile, profile_named, with_date, wsgi_profile
 
 if TYPE_CHECKING:
     import logging
@@ -45,8 +45,8 @@ Write = Callable[[bytes], object]
 
 def server_date_policy(server_software: str) -> str:
     """What the server named by ``SERVER_SOFTWARE`` does with ``Date`` (``"replace"``,
-    ``"always"`` or ``"if-absent"``; see :func:`statusguard.servers.wsgi_profile`)."""
-    return wsgi_profile(server_software).date
+    ``"always"``, ``"if-absent"`` or ``"never"``; see :mod:`statusguard.servers`)."""
+    return wsgi_profile({"SERVER_SOFTWARE": server_software}).date
 
 
 class WSGIStatusGuard(Guard):
@@ -72,6 +72,7 @@ class WSGIStatusGuard(Guard):
         logger: logging.Logger | str | None = None,
         extra_rules: Iterable[Rule] = (),
         request_id_header: str | None = "X-Request-Id",
+        server: str = "auto",
     ) -> None:
         config = Config.from_options(
             mode=mode,
@@ -82,6 +83,7 @@ class WSGIStatusGuard(Guard):
             logger=logger,
             extra_rules=extra_rules,
             request_id_header=request_id_header,
+            server=server,
         )
         self.app = app
         self.engine = Engine("wsgi", config)
@@ -106,9 +108,15 @@ def _rebuild(cls: type[WSGIStatusGuard], app: WSGIApplication, config: Config) -
 
 
 def _profile(engine: Engine, environ: WSGIEnvironment) -> ServerProfile:
-    """The profile of the server of this request (the ``server_date`` option wins)."""
-    profile = wsgi_profile(str(environ.get("SERVER_SOFTWARE", "")))
-    return with_date(profile, engine.config.server_date)
+    """The profile of the server of this request (the ``server`` and ``server_date`` options
+    win over detection)."""
+    config = engine.config
+    if config.server == "auto":
+        profile = wsgi_profile(environ)
+    else:
+        protocol = environ.get("SERVER_PROTOCOL")
+        profile = profile_named(config.server, "2" if protocol == "HTTP/2" else "1.1")
+    return with_date(profile, config.server_date)
 
 
 # The environ keys of the request fields PEP 3333 does not name HTTP_*.
@@ -319,6 +327,11 @@ class _Response:
         headers = self.headers
         if isinstance(out, Head):
             status, headers = _wsgi_head(out, status)
+        elif isinstance(out, Extended):  # the app's own head, and what the server needs
+            headers = [
+                *headers,
+                *((n.decode("latin-1"), v.decode("latin-1")) for n, v in out.lines),
+            ]
         elif isinstance(out, Unjudged):  # statusguard failed: the app's own, made safe
             status, headers = out.status, out.headers  # type: ignore[assignment]
         self.forwarded = True

@@ -117,8 +117,14 @@ def run(app: ASGIApp, scope: Scope | None = None) -> list[Message]:
     return asyncio.run(drive(app, scope or http_scope()))
 
 
+# The server these tests play: uvicorn (it adds its own Date, drops a HEAD's content itself).
+# (Their scope has no server's fingerprint; detection is tested under tests/wire/.)
+SERVER = "uvicorn"
+
+
 def guarded(app: ASGIApp, mode: str, **options: Any) -> tuple[ASGIStatusGuard, list[Violation]]:
     seen: list[Violation] = []
+    options = {"server": SERVER, **options}
     return ASGIStatusGuard(app, mode=mode, on_violation=seen.append, **options), seen
 
 
@@ -251,16 +257,26 @@ FIX_ROWS: list[Row] = [
         id="content-length-invalid not a number",
     ),
     Row(
-        [start(200, CT, cl(5), (b"date", DATE_1994)), body(HELLO)],
-        [start(200, CT, cl(5)), body(HELLO)],
-        {"field-duplicate"},
-        id="field-duplicate app date beside the server's",
-    ),
-    Row(
         [start(200, CT, CT, cl(5)), body(HELLO)],
         [start(200, CT, cl(5)), body(HELLO)],
         {"field-duplicate"},
         id="field-duplicate content-type twice",
+    ),
+    # Nothing between the app and the wire (server="wire"): the response's own Date and HEAD.
+    Row(
+        [start(200, CT, cl(5)), body(HELLO)],
+        [start(200, CT, cl(5), (b"date", NOW)), body(HELLO)],
+        {"date-missing"},
+        options={"server": "wire"},
+        id="date-missing on the wire",
+    ),
+    Row(
+        [start(200, CT, cl(5), (b"date", DATE_1994)), body(HELLO)],
+        [start(200, CT, cl(5), (b"date", DATE_1994)), body()],
+        {"head-content"},
+        options={"server": "wire"},
+        scope={"method": "HEAD"},
+        id="head-content on the wire",
     ),
     Row(
         [start(200, CT, cl(5), (b"date", b"yesterday")), body(HELLO)],
@@ -268,13 +284,6 @@ FIX_ROWS: list[Row] = [
         {"date-invalid"},
         options={"server_date": "if-absent"},
         id="date-invalid",
-    ),
-    Row(
-        [start(200, CT, cl(5)), body(HELLO)],
-        [start(200, CT, cl(5), (b"date", NOW)), body(HELLO)],
-        {"date-missing"},
-        options={"server_date": "never"},
-        id="date-missing",
     ),
     Row(
         [start(304, CT, (b"etag", b'"v1"')), body()],
@@ -380,6 +389,42 @@ def test_warn_mode_sends_the_app_messages_unchanged(row: Row) -> None:
     assert not any(v.fixed for v in seen)
 
 
+# What the server in front needs is not the application's violation: a compatibility step,
+# applied in fix and strict mode (never raised), counted in stats().steps, none in warn mode.
+STEP_ROWS = [
+    pytest.param(
+        {"server": "uvicorn"},
+        [start(200, CT, cl(5), (b"date", DATE_1994)), body(HELLO)],
+        [start(200, CT, cl(5)), body(HELLO)],
+        "server-date-duplicate",
+        id="the app's Date beside the one uvicorn adds",
+    ),
+    pytest.param(
+        {"server": "daphne"},
+        [start(200, CT, cl(5)), body(HELLO)],
+        [start(200, CT, cl(5), (b"date", NOW)), body(HELLO)],
+        "server-date-missing",
+        id="no Date under daphne, which adds none",
+    ),
+]
+
+
+@pytest.mark.parametrize(("options", "sends", "fixed_to", "step"), STEP_ROWS)
+@pytest.mark.parametrize("mode", ["fix", "strict", "warn"])
+def test_what_the_server_needs_is_a_step_not_a_violation(
+    mode: str, options: dict[str, Any], sends: list[Message], fixed_to: list[Message], step: str
+) -> None:
+    guard, seen = guarded(app_sending(*sends), mode, **options)
+    sent = run(guard)
+    assert seen == []
+    if mode == "warn":
+        assert sent == sends
+        assert guard.stats().steps == {}
+    else:
+        assert normalize(sent) == fixed_to
+        assert list(guard.stats().steps) == [(step, 200, options["server"])]
+
+
 # The rows strict mode can decide while the head is held (the others: see the stream tests).
 STRICT_ROWS = [row for row in FIX_ROWS if row.strict_before_start]
 
@@ -449,7 +494,7 @@ def test_the_head_goes_with_the_first_body_message_and_chunks_as_they_come() -> 
     async def record(message: Message) -> None:
         sent.append(message)
 
-    guard = ASGIStatusGuard(app, mode="fix")
+    guard = ASGIStatusGuard(app, server=SERVER, mode="fix")
     asyncio.run(guard(http_scope(), receive, record))
     # The first body message, empty or not, sends the head with it.
     assert seen_by_app == [0, 2, 3, 4, 5]
@@ -493,7 +538,7 @@ def test_fast_path_forwards_the_start_at_once_and_every_message_as_is() -> None:
     async def record(message: Message) -> None:
         sent.append(message)
 
-    asyncio.run(ASGIStatusGuard(app, mode="fix")(http_scope(), receive, record))
+    asyncio.run(ASGIStatusGuard(app, server=SERVER, mode="fix")(http_scope(), receive, record))
     assert seen_by_app == [1, 2, 3, 4]
     assert all(out is original for out, original in zip(sent, messages, strict=True))
 
@@ -661,7 +706,7 @@ def test_websocket_scope_passes_straight_through() -> None:
 
     async def talk() -> list[Message]:
         scope = {"type": "websocket", "path": "/ws", "headers": [], "subprotocols": []}
-        talker = communicator(ASGIStatusGuard(echo, mode="strict"), scope)
+        talker = communicator(ASGIStatusGuard(echo, server=SERVER, mode="strict"), scope)
         await talker.send_input({"type": "websocket.connect"})
         out = [await talker.receive_output(1)]
         await talker.send_input({"type": "websocket.receive", "text": "hi"})
@@ -692,7 +737,7 @@ def test_lifespan_scope_passes_straight_through() -> None:
                 return
 
     async def cycle() -> list[Message]:
-        guard = ASGIStatusGuard(lifespan, mode="fix")
+        guard = ASGIStatusGuard(lifespan, server=SERVER, mode="fix")
         talker = communicator(guard, {"type": "lifespan", "asgi": {}})
         await talker.send_input({"type": "lifespan.startup"})
         out = [await talker.receive_output(1)]
@@ -746,8 +791,8 @@ def test_per_response_state_lives_in_a_slotted_object() -> None:
     async def send(message: Message) -> None:
         pass
 
-    guard = ASGIStatusGuard(app_sending(), mode="fix")
-    responder = _Responder(guard.engine, http_scope(), send)
+    guard = ASGIStatusGuard(app_sending(), server=SERVER, mode="fix")
+    responder = _Responder(guard.engine, http_scope(), receive, send)
     assert not hasattr(responder, "__dict__")
     assert not hasattr(guard, "__dict__")
 
@@ -799,7 +844,9 @@ def test_strict_mode_does_not_fail_open() -> None:
 
 def test_warnings_turned_into_errors_are_not_swallowed_as_internal_errors() -> None:
     # -W error::statusguard.StatusGuardWarning is the documented way to make warn mode fail.
-    guard = ASGIStatusGuard(app_sending(start(401, CT, cl(5)), body(HELLO)), mode="warn")
+    guard = ASGIStatusGuard(
+        app_sending(start(401, CT, cl(5)), body(HELLO)), server=SERVER, mode="warn"
+    )
     sent: list[Message] = []
 
     async def send(message: Message) -> None:
@@ -825,7 +872,7 @@ def test_an_app_exception_after_the_start_passes_through_unchanged() -> None:
         sent.append(message)
 
     with pytest.raises(ValueError, match="mid-stream"):
-        asyncio.run(ASGIStatusGuard(app, mode="fix")(http_scope(), receive, record))
+        asyncio.run(ASGIStatusGuard(app, server=SERVER, mode="fix")(http_scope(), receive, record))
     assert sent == [start(200, CT), body(b"partial", more=True)]
 
 
@@ -842,14 +889,14 @@ def test_an_app_exception_while_the_start_is_held_sends_nothing() -> None:
         sent.append(message)
 
     with pytest.raises(ValueError, match="before its body"):
-        asyncio.run(ASGIStatusGuard(app, mode="fix")(http_scope(), receive, record))
+        asyncio.run(ASGIStatusGuard(app, server=SERVER, mode="fix")(http_scope(), receive, record))
     assert sent == []
 
 
 def test_an_app_returning_with_the_start_held_gets_its_start_sent_as_is() -> None:
     # The response never ended: the server reports that, as it would without the middleware.
     message = start(200, CT, cl(5))  # held in fix mode: a single final body could correct it
-    assert run(ASGIStatusGuard(app_sending(message), mode="fix")) == [message]
+    assert run(ASGIStatusGuard(app_sending(message), server=SERVER, mode="fix")) == [message]
 
 
 def test_after_a_strict_error_before_the_head_went_out_a_new_start_is_checked() -> None:
@@ -863,7 +910,10 @@ def test_after_a_strict_error_before_the_head_went_out_a_new_start_is_checked() 
             await send(start(500, CT, cl(5)))
             await send(body(b"error"))
 
-    assert run(ASGIStatusGuard(app, mode="strict")) == [start(500, CT, cl(5)), body(b"error")]
+    assert run(ASGIStatusGuard(app, server=SERVER, mode="strict")) == [
+        start(500, CT, cl(5)),
+        body(b"error"),
+    ]
 
 
 def test_messages_the_guard_does_not_know_keep_their_place() -> None:
@@ -918,7 +968,7 @@ def test_the_304_compatibility_step_runs_in_fix_and_strict_mode(
         assert run(guard) == [start(304), body()]
         assert run(guard) == [start(304), body()]
     assert seen == []
-    assert guard.stats().steps == {("server-304-content-length", 304, "asgi"): 2}
+    assert guard.stats().steps == {("server-304-content-length", 304, "uvicorn"): 2}
     assert [r.statusguard_step for r in caplog.records] == ["server-304-content-length"]  # type: ignore[attr-defined]
 
 
@@ -942,7 +992,7 @@ def test_the_app_date_follows_the_server_date_policy(
     server_date: str, expected: list[Message]
 ) -> None:
     app = app_sending(start(200, CT, cl(5), (b"date", DATE_1994)), body(HELLO))
-    guard = ASGIStatusGuard(app, mode="fix", server_date=server_date)
+    guard = ASGIStatusGuard(app, server=SERVER, mode="fix", server_date=server_date)
     assert run(guard) == expected
 
 
@@ -968,7 +1018,7 @@ class _Route:
 def test_reports_are_labelled_with_the_route_template_when_known(
     extra: dict[str, Any], label: str, caplog: pytest.LogCaptureFixture
 ) -> None:
-    guard = ASGIStatusGuard(app_sending(start(204), body(HELLO)), mode="fix")
+    guard = ASGIStatusGuard(app_sending(start(204), body(HELLO)), server=SERVER, mode="fix")
     with caplog.at_level(logging.WARNING, logger="statusguard"):
         run(guard, http_scope("/items/42", **extra))
     assert [r.getMessage().rsplit(" [", 1)[1] for r in caplog.records] == [f"GET {label}]"]

@@ -8,6 +8,7 @@ mode), ``bare`` does not.
 from __future__ import annotations
 
 import io
+import logging
 
 from asgiref.wsgi import WsgiToAsgi
 from flask import Flask, Response, send_file
@@ -28,6 +29,11 @@ def plain() -> Response:
     return Response(b"plain", mimetype="text/plain")
 
 
+# The compatibility steps log their first use at INFO: show them on the server's stderr.
+_log = logging.getLogger("statusguard.flask_asgi")
+_log.setLevel(logging.INFO)
+_log.addHandler(logging.StreamHandler())
+
 adapter = WsgiToAsgi(flask_app)  # type: ignore[no-untyped-call]  # asgiref ships no types here
 bare = acknowledge_lifespan(adapter)
-guarded = acknowledge_lifespan(ASGIStatusGuard(adapter, mode="fix"))
+guarded = acknowledge_lifespan(ASGIStatusGuard(adapter, mode="fix", logger=_log))

@@ -74,7 +74,10 @@ routes = [
 
 
 def build(**options: Any) -> Starlette:
-    """The app with ``Middleware(ASGIStatusGuard, **options)`` in its stack."""
+    """The app with ``Middleware(ASGIStatusGuard, **options)`` in its stack.  In process (a
+    TestClient) it plays the server it is served by on the wire, uvicorn: it adds its own Date
+    and drops a HEAD's content itself."""
+    options.setdefault("server", "uvicorn")
     return Starlette(routes=routes, middleware=[Middleware(ASGIStatusGuard, **options)])
 
 

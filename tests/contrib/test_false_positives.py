@@ -91,7 +91,6 @@ HEAD_PATHS = [
 ]
 
 
-@pytest.mark.xfail(strict=False, reason="issue 13 FP 2: head-content raised on every Django HEAD")
 @pytest.mark.parametrize("path", HEAD_PATHS)
 @pytest.mark.parametrize("integration", ["wsgi", "middleware"])
 def test_fp2_django_head_is_the_servers_job_under_gunicorn(integration: str, path: str) -> None:
@@ -104,7 +103,6 @@ def test_fp2_django_head_is_the_servers_job_under_gunicorn(integration: str, pat
     assert out.status == "200 OK"
 
 
-@pytest.mark.xfail(strict=True, reason="issue 13 FP 2: head-content raised on client.head()")
 def test_fp2_django_test_client_head() -> None:
     # Django's test client removes HEAD content itself (conditional_content_removal).
     with django_project("middleware", "strict"):
@@ -115,9 +113,6 @@ def test_fp2_django_test_client_head() -> None:
 # -- FP 3: send_file under the werkzeug dev server ----------------------------------------------
 
 
-@pytest.mark.xfail(
-    strict=True, reason="issue 13 FP 3: the Date werkzeug's server adds raises field-duplicate"
-)
 def test_fp3_flask_send_file_for_the_werkzeug_dev_server() -> None:
     # send_file sets Date (make_conditional); the werkzeug dev server always adds its own.
     # The duplicate exists only because of the server: expected, a repair (a compatibility

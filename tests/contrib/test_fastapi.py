@@ -59,7 +59,12 @@ def example() -> ModuleType:
 
 
 def rule_ids(caplog: pytest.LogCaptureFixture) -> list[str]:
-    return [getattr(r, "statusguard_rule", "") for r in caplog.records if r.name == "statusguard"]
+    """The rules of the violations logged (not the compatibility steps' records)."""
+    return [
+        getattr(r, "statusguard_rule", "")
+        for r in caplog.records
+        if r.name == "statusguard" and getattr(r, "statusguard_event", "") == "violation"
+    ]
 
 
 def call(app: Any, method: str, path: str) -> httpx.Response:
@@ -149,7 +154,8 @@ def test_reports_use_the_route_template(
 ) -> None:
     with caplog.at_level(logging.INFO, logger="statusguard"):
         call(example.create_app("fix"), "POST", "/items/42/archive")
-    assert caplog.records[0].getMessage().endswith("[POST /items/{item_id}/archive]")
+    (first, *_) = [r for r in caplog.records if getattr(r, "statusguard_event", "") == "violation"]
+    assert first.getMessage().endswith("[POST /items/{item_id}/archive]")
 
 
 # -- uvicorn ---------------------------------------------------------------------------------

@@ -14,8 +14,18 @@ from statusguard import (
     StatusGuardWarning,
     Violation,
 )
-from statusguard.engine import HOLD, SAME, Config, Engine, Exchange, Phase, force, parse_status
-from statusguard.servers import WIRE, with_date
+from statusguard.engine import (
+    HOLD,
+    SAME,
+    Config,
+    Engine,
+    Exchange,
+    Extended,
+    Phase,
+    force,
+    parse_status,
+)
+from statusguard.servers import PROFILES, WIRE, with_date
 
 DATE = (b"Date", b"Sun, 06 Nov 1994 08:49:37 GMT")
 
@@ -267,16 +277,39 @@ def test_clean_response_wants_no_content() -> None:
     assert seen == []
 
 
-def test_server_date_always_removes_the_application_date() -> None:
+def on(eng: Engine, server: str, *, method: str = "GET") -> Exchange:
+    """An exchange served by the server of profile ``server``."""
+    return eng.exchange(method, "1.1", PROFILES[server], _Reader(), None)
+
+
+def test_a_server_that_always_adds_date_gets_the_application_date_removed() -> None:
+    # Not the application's violation: what the server needs (a compatibility step).
     eng, seen = engine(mode="fix")
-    ex = begin(eng, server_date="always")
-    out = ex.start(200, [DATE, (b"Content-Type", b"a/b")], 0)
+    out = on(eng, "uvicorn").start(200, [DATE, (b"Content-Type", b"a/b")], 0)
     assert sent_head(out, []) == [(b"Content-Type", b"a/b")]
-    assert [v.rule_id for v in seen] == ["field-duplicate"]
+    assert seen == []
+    assert eng.stats().steps == {("server-date-duplicate", 200, "uvicorn"): 1}
 
 
-def test_server_date_never_injects_one() -> None:
-    eng, _ = engine(mode="fix")
+def test_a_server_that_never_adds_date_gets_one_added() -> None:
+    eng, seen = engine(mode="fix")
+    for _ in range(2):  # the second time from the screen: the app's head, with a Date line
+        out = on(eng, "daphne").start(200, [(b"Content-Type", b"a/b")], 0)
+        assert isinstance(out, Extended)
+        ((name, value),) = out.lines
+        assert name == b"Date" and value.endswith(b" GMT")
+    assert seen == []
+    assert eng.stats().steps == {("server-date-missing", 200, "daphne"): 2}
+
+
+def test_warn_mode_applies_no_step() -> None:
+    eng, seen = engine(mode="warn")
+    assert on(eng, "daphne").start(200, [(b"Content-Type", b"a/b")], 0) is SAME
+    assert seen == [] and eng.stats().steps == {}
+
+
+def test_on_the_wire_a_missing_date_is_the_response_s_own() -> None:
+    eng = Engine("http", Config.from_options(mode="fix"))
     out = begin(eng, server_date="never").start(200, [(b"Content-Type", b"a/b")], 0)
     ((_, value),) = [h for h in sent_head(out, []) if h[0] == b"Date"]
     assert value.endswith(b" GMT")

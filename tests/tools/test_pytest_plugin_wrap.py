@@ -757,6 +757,7 @@ REFERENCES = {
 # Tests that should pass but fail under --statusguard=strict today because of statusguard,
 # not of the application: nodeid → (rule, why).  Left out of the exact outcome checks;
 # test_no_false_positive expects them to pass and is an expected failure until they do.
+# What statusguard once raised here wrongly (issue 13), kept as regression expectations.
 FALSE_POSITIVES = {
     "test_django_site.py::test_head_items": (
         "head-content",
@@ -956,25 +957,14 @@ def test_strict_summary_counts_every_rule(runs: dict[str, Run]) -> None:
 FALSE_POSITIVES_RULES = {rule_id for rule_id, _ in FALSE_POSITIVES.values()}
 
 
-@pytest.mark.xfail(
-    reason="statusguard false positives in the Django suite (reported to the rules' "
-    "maintainers): " + "; ".join(f"{rule}: {why}" for rule, why in FALSE_POSITIVES.values()),
-    strict=True,
-)
 def test_no_false_positive(runs: dict[str, Run]) -> None:
+    # The two false positives this suite found (FALSE_POSITIVES, with the RFC sentence) are
+    # gone: a HEAD's content is the server's to drop (the server-head-content step), and a
+    # test client is a server that adds no Date (no server-date-duplicate step).
     strict = runs["strict"]
     assert {nodeid: strict.outcomes[nodeid] for nodeid in FALSE_POSITIVES} == dict.fromkeys(
         FALSE_POSITIVES, "passed"
     )
-
-
-def test_false_positives_are_the_ones_described(runs: dict[str, Run]) -> None:
-    # Until fixed, each fails on the rule named above (a test that fails for another reason
-    # would hide behind the expected failure).
-    strict = runs["strict"]
-    for nodeid, (rule_id, _) in FALSE_POSITIVES.items():
-        if strict.outcomes[nodeid] != "passed":
-            assert f"[{rule_id}]" in strict.failures[nodeid], nodeid
 
 
 def test_wrap_off_keeps_todays_behaviour(runs: dict[str, Run]) -> None:

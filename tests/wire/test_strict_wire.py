@@ -65,11 +65,6 @@ def test_fp1_django_page_with_a_cookie_on_gunicorn(
 # -- FP 2 and strict after commit: HEAD -----------------------------------------------------------
 
 
-@pytest.mark.xfail(
-    strict=False,  # (the Django middleware's streams pass already: strict after the head)
-    reason="issue 13 FP 2: head-content raised on Django's HEAD; gunicorn sends its 500 page "
-    "as HEAD content",
-)
 @pytest.mark.parametrize("path", ["/page", "/stream", "/download"])
 @pytest.mark.parametrize("integration", INTEGRATIONS)
 def test_fp2_django_head_on_gunicorn(
@@ -121,7 +116,6 @@ def runserver(request: pytest.FixtureRequest) -> Iterator[tuple[str, int]]:
             httpd.server_close()
 
 
-@pytest.mark.xfail(strict=True, reason="issue 13 FP 2: head-content raised on Django's HEAD")
 @pytest.mark.parametrize("runserver", INTEGRATIONS, indirect=True)
 def test_fp2_django_head_on_runserver(runserver: tuple[str, int]) -> None:
     # runserver consumes a HEAD response's content without writing it (Django's
@@ -140,9 +134,6 @@ def werkzeug() -> Iterator[servers.Server]:
         yield server
 
 
-@pytest.mark.xfail(
-    strict=True, reason="issue 13 FP 3: the server's own Date makes send_file a 500 in strict"
-)
 def test_fp3_flask_send_file_on_the_werkzeug_dev_server(werkzeug: servers.Server) -> None:
     # Expected: the file, with exactly one valid Date on the wire (the guard repairs the
     # duplicate the server would make, and does not raise for it).

@@ -39,6 +39,7 @@ OPTIONS = (
     "logger",
     "extra_rules",
     "request_id_header",
+    "server",
 )
 
 

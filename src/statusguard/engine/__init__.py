@@ -16,7 +16,7 @@ No I/O here, and no WSGI, ASGI or framework objects.  Read it one module at a ti
 
 from __future__ import annotations
 
-from .answers import HOLD, SAME, Decision, Phase, Reader, Unjudged
+from .answers import HOLD, SAME, Decision, Extended, Phase, Reader, Unjudged
 from .config import MODES, RULE_MODES, SERVER_DATE_POLICIES, Config
 from .convert import headers_to_bytes, http_version, method_class, parse_status
 from .core import Engine, Guard, force, shortcuts
@@ -32,6 +32,7 @@ __all__ = [
     "Decision",
     "Engine",
     "Exchange",
+    "Extended",
     "Guard",
     "Phase",
     "Reader",

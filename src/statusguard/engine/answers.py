@@ -12,7 +12,17 @@ from typing import Any, Final, NamedTuple, Protocol
 
 from .convert import safe_lines, safe_status, splits
 
-__all__ = ["HOLD", "SAME", "Decision", "Phase", "Reader", "RequestView", "Unjudged", "unjudged"]
+__all__ = [
+    "HOLD",
+    "SAME",
+    "Decision",
+    "Extended",
+    "Phase",
+    "Reader",
+    "RequestView",
+    "Unjudged",
+    "unjudged",
+]
 
 
 class Phase(enum.Enum):
@@ -34,6 +44,13 @@ class Decision(enum.Enum):
 
 HOLD: Final = Decision.HOLD
 SAME: Final = Decision.SAME
+
+
+class Extended(NamedTuple):
+    """The application's own head, as it gave it, with these lines appended (a compatibility
+    step that only adds, such as the ``Date`` a server does not write itself)."""
+
+    lines: list[tuple[bytes, bytes]]
 
 
 class Unjudged(NamedTuple):

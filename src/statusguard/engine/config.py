@@ -76,6 +76,8 @@ class Config:
     # The request field whose value goes into violation records as the request id (lower-case
     # bytes; b"" for none).
     request_id_header: bytes = b"x-request-id"
+    # The server in front ("auto": detected per request; else a statusguard.servers profile).
+    server: str = "auto"
 
     @classmethod
     def from_options(
@@ -89,6 +91,7 @@ class Config:
         logger: logging.Logger | str | None = None,
         extra_rules: Iterable[Rule] = (),
         request_id_header: str | None = "X-Request-Id",
+        server: str = "auto",
     ) -> Config:
         if mode is None:
             mode = os.environ.get("STATUSGUARD_MODE", "warn").strip().lower() or "warn"
@@ -119,6 +122,11 @@ class Config:
             raise ConfigurationError(
                 f"log_interval must be a number of seconds >= 0, not {log_interval!r}"
             )
+        from ..servers import PROFILES
+
+        if server != "auto" and server not in PROFILES:
+            names = ", ".join(PROFILES)
+            raise ConfigurationError(f"server must be auto or one of {names}, not {server!r}")
         if request_id_header is None or request_id_header == "":
             id_field = b""
         elif isinstance(request_id_header, str) and _TOKEN.fullmatch(request_id_header):
@@ -145,6 +153,7 @@ class Config:
             logger=resolved,
             extra_rules=extra,
             request_id_header=id_field,
+            server=server,
         )
 
     def mode_of(self, rule: Rule, forced: Forced) -> Mode:

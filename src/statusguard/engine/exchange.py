@@ -22,7 +22,7 @@ from ..errors import StatusGuardError
 from ..model import Action, Head, Mode, Violation
 from ..servers import ServerProfile, Step
 from . import memo
-from .answers import HOLD, SAME, Decision, Phase, Reader, RequestView, unjudged
+from .answers import HOLD, SAME, Decision, Extended, Phase, Reader, RequestView, unjudged
 from .content import Settled, holds, open_rules, settle
 from .convert import headers_to_bytes, parse_status
 from .judge import Found, apply_steps, run_head_rules, violation
@@ -59,6 +59,7 @@ class Exchange:
         "headers",
         "method",
         "method_class",
+        "pending",
         "phase",
         "plan",
         "reader",
@@ -97,6 +98,7 @@ class Exchange:
         self.sent = 0
         self.chunks = 0
         self.counted = False  # a stream the screen only counts (no neutral head built)
+        self.pending: tuple[Step, ...] = ()  # discarding steps counted once content shows
         self.done = False
         self.violations: list[Violation] = []
         self.status: object = None
@@ -144,7 +146,7 @@ class Exchange:
                         self.body = Settled(limit=declared, truncate=shape.truncate)
                         self.counted = True
                         self.phase = Phase.BODY
-                        return SAME
+                        return self._as_is(shape)
             if length is not None:
                 has_content = length > 0
             return self._decide(self._built(length, has_content), screened=shape is not None)
@@ -174,7 +176,7 @@ class Exchange:
         self.shape = shape
         if not shape.active:
             self.phase = Phase.PASS
-            return SAME
+            return self._as_is(shape)
         if length is None:
             if shape.holds:
                 self.phase = Phase.HELD
@@ -184,7 +186,7 @@ class Exchange:
             return self._quiet(shape)
         return None
 
-    def _quiet(self, shape: memo.Shape) -> Decision:
+    def _quiet(self, shape: memo.Shape) -> Decision | Extended:
         """A head the screen passed, with content that leaves the body rules nothing to
         report: it goes as it is (fix mode still discards a no-content response's content)."""
         if shape.discards:
@@ -193,7 +195,19 @@ class Exchange:
             self.done = True
         else:
             self.phase = Phase.PASS
-        return SAME
+        return self._as_is(shape)
+
+    def _as_is(self, shape: memo.Shape) -> Decision | Extended:
+        """The application's head as it is, with what the server's steps add to such heads."""
+        if not shape.appends:
+            return SAME
+        lines: list[tuple[bytes, bytes]] = []
+        status = parse_status(self.status)[0]
+        for step in shape.appends:
+            assert step.appends is not None  # (memo only keeps such steps)
+            lines.extend(step.appends())
+            self._step(step, status)
+        return Extended(lines)
 
     def _start_full(self, length: int | None) -> Any:
         head = self._built(length, None if length is None else length > 0)
@@ -223,7 +237,14 @@ class Exchange:
                 [v for v in violations if v.action is Action.RAISED], self._label()
             )
         for step in steps:
-            self.engine.reporter.step(step.id, head.status, self.server.name)
+            if not step.discards:
+                self._step(step, head.status)
+                continue
+            settled.discard = True
+            if head.has_content:
+                self._step(step, head.status)
+            elif head.has_content is None:  # counted when content comes (and is dropped)
+                self.pending = (*self.pending, step)
         self.head = head
         if settled.idle:
             self.phase = Phase.PASS
@@ -234,6 +255,9 @@ class Exchange:
             # its first content has shown (and been reported), then no further.
             self.done = settled.discard and head.has_content is not None
         return SAME if head is original else head
+
+    def _step(self, step: Step, status: int) -> None:
+        self.engine.reporter.step(step.id, status, self.server.name)
 
     def _plan(self, head: Head) -> Plan:
         plan = self.plan
@@ -252,7 +276,7 @@ class Exchange:
                 self.method,
                 self.version,
                 reason,
-                server_date=self.server.date,
+                server_date=self.server.rules_date,
                 request_headers=RequestView(self.reader, self.request),
             )
         if head.content_length != length or head.has_content != has_content:
@@ -268,6 +292,7 @@ class Exchange:
         self.body = None
         self.sent = 0
         self.counted = False
+        self.pending = ()
         self.done = False
 
     # -- the content ---------------------------------------------------------------------------
@@ -381,6 +406,10 @@ class Exchange:
         self.sent += size
         if out is not data:  # discarded or cut: nothing more can be sent
             self.done = True
+            if self.pending and body.discard:
+                steps, self.pending = self.pending, ()
+                for step in steps:
+                    self._step(step, head.status)
         if found:
             self._report(found)
         return out

@@ -82,7 +82,7 @@ def apply_steps(server: ServerProfile, head: Head, applied: list[Step]) -> Head:
     for step in server.steps:
         if step.when(head):
             repaired = step.fix(head)
-            if repaired is not head:
+            if repaired is not head or step.discards:
                 applied.append(step)
                 head = repaired
     return head

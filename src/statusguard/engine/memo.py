@@ -19,7 +19,7 @@ from collections.abc import Callable, Sequence
 from typing import Any, Final
 
 from ..model import SHAPE_ONLY, Head, LinesCheck, Mode
-from ..servers import ServerProfile
+from ..servers import ServerProfile, Step
 from .content import holds, open_rules
 from .convert import to_bytes
 from .judge import applies
@@ -63,12 +63,14 @@ class Shape:
     mode discards such content (so even empty content goes through the engine, which ends it
     with one empty chunk, see ``Exchange.end``); ``limit_at`` -- the
     line whose value bounds the content (-1: none), parsed by ``limit_parse``; ``truncate`` --
-    content past it is cut (fix mode).
+    content past it is cut (fix mode).  ``appends``: compatibility steps that only add lines
+    to such heads (the ``Date`` a server does not write), sent with the application's head.
     """
 
     __slots__ = (
         "active",
         "all_checks",
+        "appends",
         "checks",
         "discards",
         "empty_quiet",
@@ -85,6 +87,7 @@ class Shape:
         self.all_checks: tuple[LinesCheck, ...] = ()
         self.checks: tuple[tuple[int, Callable[[bytes], object]], ...] = ()
         self.active = False
+        self.appends: tuple[Step, ...] = ()
         self.holds = False
         self.presence = False
         self.empty_quiet = False
@@ -159,11 +162,15 @@ def _shape_of(
     all_checks: list[LinesCheck] = []
     checks: list[tuple[int, Callable[[bytes], object]]] = []
     names = [name.lower() for name, _ in head.headers]
+    appends: list[Step] = []
     if compiled.steps_run:
         for step in server.steps:
             if step.reads == SHAPE_ONLY or step.accepts is None:
-                if step.when(head):
+                if not step.when(head):
+                    continue
+                if step.appends is None:
                     return FULL, True  # a compatibility step changes such heads
+                appends.append(step)  # it only adds lines: the app's head goes with them
             elif step.when(head):
                 return FULL, False  # these values need it; others of this shape may not
             else:
@@ -172,6 +179,7 @@ def _shape_of(
                     for index, name in enumerate(names)
                     if b"*" in step.reads or name in step.reads
                 )
+    shape.appends = tuple(appends)
     for rule, _ in head_rules:
         reads = rule.reads
         if not reads:

@@ -108,18 +108,12 @@ SINGLETONS = (
 )
 
 
-def _server_doubles_date(head: Head) -> bool:
-    return head.server_date == "always" and b"date" in head.fields
-
-
 def _duplicate(head: Head) -> str | None:
     fields = head.fields
     repeated = [n for n in SINGLETONS if len(fields.get(n, ())) > 1]
     if repeated:
         names = ", ".join(f"{n.decode()} ×{len(fields[n])}" for n in repeated)
         return f"the response repeats {names}."
-    if _server_doubles_date(head):
-        return "the server adds its own Date, so the application's Date would be a second one."
     return None
 
 
@@ -134,8 +128,6 @@ def _duplicate_fix(head: Head) -> Head:
             elif name == b"date":
                 valid = [v for v in values if is_imf_fixdate(v)]
                 keep[name] = valid[0] if valid else None
-    if _server_doubles_date(head):
-        keep[b"date"] = None
     if not keep:
         return head
     headers: HeaderList = []
@@ -283,7 +275,7 @@ FIELD_DUPLICATE = Rule(
     summary="A singleton field appears once",
     check=_duplicate,
     fix=_duplicate_fix,
-    fix_summary="collapse identical copies; Date keeps one valid value, or the server's",
+    fix_summary="collapse identical copies; of several Dates, keep the first valid one",
     reads=SHAPE_ONLY,
 )
 
@@ -294,8 +286,11 @@ DATE_MISSING = Rule(
     summary="An origin server with a clock sends Date on 2xx, 3xx and 4xx responses",
     check=_date_missing,
     fix=_date_missing_fix,
-    fix_summary="add Date, where the server will not",
+    fix_summary="add Date",
     statuses=frozenset(range(200, 500)),
+    # Behind a server, a missing Date is the server's to add (or the compatibility step
+    # server-date-missing's, statusguard.servers): only a response that is what goes on the
+    # wire (server_date "never": check(), a captured response, server="wire") breaks it.
     reads=SHAPE_ONLY,
 )
 

@@ -218,8 +218,8 @@ def _length_watched(head: Head) -> bool:
     return b"content-length" in head.fields and _framed_by_length(head)
 
 
-def _is_head_request(head: Head) -> bool:
-    return head.method == "HEAD"
+def _head_on_the_wire(head: Head) -> bool:
+    return head.method == "HEAD" and head.server_date == "never"
 
 
 def _length_mismatch(head: Head) -> str | None:
@@ -261,13 +261,13 @@ HEAD_CONTENT = Rule(
     fix=_keep,
     fix_summary="discard the content and keep the Content-Length",
     phase="body",
-    content=ContentUse(reads="presence", action="discard", when=_is_head_request),
+    content=ContentUse(reads="presence", action="discard", when=_head_on_the_wire),
     reads=SHAPE_ONLY,
-    # Every ASGI server drops the content of a response to HEAD itself (uvicorn with h11 and
-    # httptools, hypercorn, gunicorn's ASGI worker, granian: docs/servers-asgi.md), and
-    # Starlette and Django send it on purpose; only WSGI servers (the werkzeug dev server,
-    # wsgiref, gunicorn before 26.2) put it on the wire.
-    protocols=frozenset({"wsgi", "http"}),
+    # Frameworks (Django, Starlette) send the GET content to HEAD on purpose and leave it to
+    # the server, as RFC 9110 §9.3.2 says ("the server MUST NOT send content"): behind a
+    # server, dropping it is the server's job, or fix and strict mode's (the compatibility
+    # step server-head-content, statusguard.servers).  Only a response that is what goes on
+    # the wire (server_date "never": check(), a captured response, server="wire") breaks it.
 )
 
 CONTENT_LENGTH_FORBIDDEN = Rule(

@@ -39,6 +39,7 @@ OPTION_KEYS = (
     "log_interval",
     "logger",
     "request_id_header",
+    "server",
 )
 
 

@@ -25,10 +25,10 @@ from django.core.signals import setting_changed
 from django.http import FileResponse, HttpRequest, HttpResponse, StreamingHttpResponse
 from django.http.response import HttpResponseBase
 
-from ...engine import HOLD, SAME, Config, Engine, Exchange, Phase, Unjudged
+from ...engine import HOLD, SAME, Config, Engine, Exchange, Extended, Phase, Unjudged, http_version
 from ...model import Head
 from ...report import Stats
-from ...servers import ASGI_DEFAULT, with_date, wsgi_profile
+from ...servers import asgi_profile, profile_named, with_date, wsgi_profile
 from .conf import SETTING, build_config, read_setting
 
 __all__ = ["StatusGuardMiddleware"]
@@ -126,13 +126,16 @@ class StatusGuardMiddleware:
         if isinstance(request, ASGIRequest):
             engine = guards.engine("asgi")
             version: object = request.scope.get("http_version", "1.1")
-            # An ASGI scope does not name its server (as in ASGIStatusGuard).
-            server = with_date(ASGI_DEFAULT, engine.config.server_date)
+            # Django's handler keeps the scope, not the server's receive: the scope tells.
+            detected = asgi_profile(request.scope)
         else:
             engine = guards.engine("wsgi")
             version = request.META.get("SERVER_PROTOCOL", "HTTP/1.1")
-            profile = wsgi_profile(str(request.META.get("SERVER_SOFTWARE", "")))
-            server = with_date(profile, engine.config.server_date)
+            detected = wsgi_profile(request.META)
+        config = engine.config
+        if config.server != "auto":
+            detected = profile_named(config.server, http_version(version))
+        server = with_date(detected, config.server_date)
         exchange = engine.exchange(request.method or "GET", version, server, _READER, request)
         _guard(exchange, response)
         return response
@@ -175,6 +178,9 @@ def _guard(exchange: Exchange, response: HttpResponseBase) -> None:
         kept = {id(line) for line in out.headers}
         for name, _ in [line for line in lines if id(line) not in kept]:
             del response.headers[name]
+    elif isinstance(out, Extended):  # what the server needs, added to the app's head
+        for raw_name, raw_value in out.lines:
+            response.headers[raw_name.decode("latin-1")] = raw_value.decode("latin-1")
     elif out is not SAME:
         _apply_head(response, lines, out)
     if exchange.phase is not Phase.BODY:
