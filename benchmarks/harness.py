@@ -18,7 +18,7 @@ import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
-__all__ = ["Comparison", "Contender", "measure"]
+__all__ = ["Comparison", "Contender", "measure", "measure_pairs"]
 
 # A batch should last a few milliseconds: long enough to drown the timer's resolution and the
 # loop set-up, short enough that many rounds fit in a few seconds.
@@ -45,6 +45,8 @@ class Comparison:
     samples: dict[str, list[float]]
     loops: dict[str, int]
     notes: dict[str, str] = field(default_factory=dict)
+    # A comparison of pairs (``measure_pairs``): label → (its baseline, the contender measured).
+    pairs: dict[str, tuple[str, str]] = field(default_factory=dict)
 
     @property
     def names(self) -> list[str]:
@@ -60,6 +62,11 @@ class Comparison:
         return statistics.median(
             a - b for a, b in zip(self.samples[name], base_samples, strict=True)
         )
+
+    def pair_overhead(self, label: str) -> float:
+        """The overhead of the pair ``label``: its contender over its own baseline, in ns."""
+        base, name = self.pairs[label]
+        return self.overhead(name, base)
 
     def spread(self, name: str) -> float:
         """Median absolute deviation of ``name`` relative to its median (0.01 = 1 %)."""
@@ -136,6 +143,56 @@ def measure(
         loops=batch_loops,
         notes={c.name: c.note for c in contenders if c.note},
     )
+
+
+def measure_pairs(
+    key: str,
+    title: str,
+    pairs: Sequence[tuple[str, Contender, Contender]],
+    *,
+    rounds: int = 30,
+    loops: int | None = None,
+    target_ns: int = TARGET_BATCH_NS,
+    seed: int = 0,
+    isolated: bool = True,
+) -> Comparison:
+    """Several responses, each timed without and with what is measured (``(label, baseline,
+    measured)``).  The overhead of a pair is paired with its own baseline, round by round.
+    Contenders are named ``"label: name"``.
+
+    ``isolated`` (the default) measures the pairs one after the other, each pair's two
+    contenders interleaved: what one response stream leaves in the process-wide memos (parsed
+    Content-Length values, ``check``'s results) is then not charged to another stream.
+    Otherwise every contender of every pair is interleaved in the same rounds."""
+    named: list[Contender] = []
+    found: dict[str, tuple[str, str]] = {}
+    for label, base, measured in pairs:
+        base_name, measured_name = f"{label}: {base.name}", f"{label}: {measured.name}"
+        named += [
+            Contender(base_name, base.batch, base.note),
+            Contender(measured_name, measured.batch, measured.note),
+        ]
+        found[label] = (base_name, measured_name)
+
+    def timed(contenders: Sequence[Contender]) -> Comparison:
+        return measure(
+            key, title, contenders, rounds=rounds, loops=loops, target_ns=target_ns, seed=seed
+        )
+
+    if isolated:
+        parts = [timed(named[at : at + 2]) for at in range(0, len(named), 2)]
+        comparison = Comparison(
+            key=key,
+            title=title,
+            baseline=named[0].name,
+            samples={n: v for part in parts for n, v in part.samples.items()},
+            loops={n: v for part in parts for n, v in part.loops.items()},
+            notes={n: v for part in parts for n, v in part.notes.items()},
+        )
+    else:
+        comparison = timed(named)
+    comparison.pairs = found
+    return comparison
 
 
 def to_pyperf(comparisons: Sequence[Comparison]) -> object:

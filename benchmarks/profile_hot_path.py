@@ -17,8 +17,7 @@ import io
 import pstats
 from collections.abc import Callable, Sequence
 
-from statusguard.asgi import ASGIStatusGuard
-from statusguard.wsgi import WSGIStatusGuard
+from statusguard import ASGIStatusGuard, WSGIStatusGuard
 
 from . import bench_asgi, bench_wsgi
 from ._quiet import quiet
