@@ -40,6 +40,7 @@ __all__ = [
     "run",
     "scenario_pairs",
     "starlette_contenders",
+    "variant_batch",
 ]
 
 
@@ -255,7 +256,7 @@ def make_variant_app(variant: Variant) -> ASGIApp:
     return app
 
 
-def _variant_batch(
+def variant_batch(
     loop: asyncio.AbstractEventLoop, app: ASGIApp, variant: Variant
 ) -> Callable[[int], object]:
     """As :func:`_batch`, with the request method of each response from the variant."""
@@ -283,13 +284,13 @@ def scenario_pairs(
     with its own sequence of responses."""
     pairs = []
     for variant in scenario.variants:
-        direct = _variant_batch(loop, make_variant_app(variant), variant)
+        direct = variant_batch(loop, make_variant_app(variant), variant)
         guard = ASGIStatusGuard(make_variant_app(variant), mode="fix")
         pairs.append(
             (
                 variant.label,
                 Contender("app", direct),
-                Contender("statusguard fix", _variant_batch(loop, guard, variant)),
+                Contender("statusguard fix", variant_batch(loop, guard, variant)),
             )
         )
     return pairs

@@ -36,6 +36,7 @@ __all__ = [
     "make_variant_app",
     "run",
     "scenario_pairs",
+    "variant_batch",
 ]
 
 MODES = ("fix", "warn", "strict")
@@ -167,7 +168,7 @@ def make_variant_app(variant: Variant) -> WSGIApplication:
     return app
 
 
-def _variant_batch(app: WSGIApplication, variant: Variant) -> Callable[[int], object]:
+def variant_batch(app: WSGIApplication, variant: Variant) -> Callable[[int], object]:
     """As :func:`_batch`, with the request method of each response from the variant."""
     environ = make_environ(CASES[0])
     methods = variant.methods()
@@ -193,13 +194,13 @@ def scenario_pairs(scenario: Scenario) -> list[tuple[str, Contender, Contender]]
     with its own sequence of responses."""
     pairs = []
     for variant in scenario.variants:
-        direct = _variant_batch(make_variant_app(variant), variant)
+        direct = variant_batch(make_variant_app(variant), variant)
         guard = WSGIStatusGuard(make_variant_app(variant), mode="fix")
         pairs.append(
             (
                 variant.label,
                 Contender("app", direct),
-                Contender("statusguard fix", _variant_batch(guard, variant)),
+                Contender("statusguard fix", variant_batch(guard, variant)),
             )
         )
     return pairs

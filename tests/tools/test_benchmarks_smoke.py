@@ -375,6 +375,24 @@ def test_profile_runs(capsys: pytest.CaptureFixture[str]) -> None:
     assert "ASGIStatusGuard" in out
 
 
+@pytest.mark.parametrize("scenario", SCENARIOS, ids=lambda s: s.key)
+def test_profile_runs_a_scenario(scenario: Scenario, capsys: pytest.CaptureFixture[str]) -> None:
+    assert profile_hot_path.main([scenario.key, "--responses", "10", "--top", "3"]) == 0
+    out = capsys.readouterr().out
+    assert f"WSGIStatusGuard, {scenario.key}: " in out
+    assert "ASGIStatusGuard" in out
+
+
+def test_profile_names_the_variants_of_a_scenario(capsys: pytest.CaptureFixture[str]) -> None:
+    argv = ["new-method", "--variant", "GET, repeated", "--responses", "10", "--top", "3"]
+    assert profile_hot_path.main(argv) == 0
+    assert "new-method: GET, repeated" in capsys.readouterr().out
+    with pytest.raises(SystemExit):
+        profile_hot_path.main(["new-method", "--variant", "no such response"])
+    with pytest.raises(SystemExit):
+        profile_hot_path.main(["clean-200", "--variant", "GET, repeated"])
+
+
 def test_end_to_end_runs_and_stops_its_servers() -> None:
     results = bench_e2e.run(rounds=1, duration=0.3, warmup=0, connections=2, tool="python")
     assert [r.server for r in results] == list(bench_e2e.SERVERS)
