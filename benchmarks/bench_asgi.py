@@ -26,7 +26,7 @@ from statusguard import ASGIStatusGuard, StatusGuardError
 
 from ._quiet import quiet
 from .cases import CASES, SCENARIOS, Case, Scenario, Variant
-from .harness import Comparison, Contender, measure, measure_pairs
+from .harness import Comparison, Contender, measure, measure_pairs, warmed
 
 __all__ = [
     "ASGIHoldStart",
@@ -289,8 +289,11 @@ def scenario_pairs(
         pairs.append(
             (
                 variant.label,
-                Contender("app", direct),
-                Contender("statusguard fix", variant_batch(loop, guard, variant)),
+                warmed(Contender("app", direct), variant.period),
+                warmed(
+                    Contender("statusguard fix", variant_batch(loop, guard, variant)),
+                    variant.period,
+                ),
             )
         )
     return pairs

@@ -16,7 +16,7 @@ import statusguard
 
 from ._quiet import quiet
 from .cases import CASES, DATE, SCENARIOS, Case, Scenario, Variant
-from .harness import Comparison, Contender, measure, measure_pairs
+from .harness import Comparison, Contender, measure, measure_pairs, warmed
 
 __all__ = ["FIRST_SIGHT", "contenders", "has_new_ids", "run", "scenario_pairs"]
 
@@ -126,8 +126,11 @@ def scenario_pairs(scenario: Scenario) -> list[tuple[str, Contender, Contender]]
     return [
         (
             variant.label,
-            Contender("build", _variant_batch(variant, checked=False)),
-            Contender("statusguard.check", _variant_batch(variant, checked=True)),
+            warmed(Contender("build", _variant_batch(variant, checked=False)), variant.period),
+            warmed(
+                Contender("statusguard.check", _variant_batch(variant, checked=True)),
+                variant.period,
+            ),
         )
         for variant in scenario.variants
     ]

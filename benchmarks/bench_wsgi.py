@@ -21,7 +21,7 @@ from statusguard import StatusGuardError, WSGIStatusGuard
 
 from ._quiet import quiet
 from .cases import CASES, SCENARIOS, Case, Scenario, Variant
-from .harness import Comparison, Contender, measure, measure_pairs
+from .harness import Comparison, Contender, measure, measure_pairs, warmed
 
 if TYPE_CHECKING:
     from _typeshed import OptExcInfo
@@ -199,8 +199,10 @@ def scenario_pairs(scenario: Scenario) -> list[tuple[str, Contender, Contender]]
         pairs.append(
             (
                 variant.label,
-                Contender("app", direct),
-                Contender("statusguard fix", variant_batch(guard, variant)),
+                warmed(Contender("app", direct), variant.period),
+                warmed(
+                    Contender("statusguard fix", variant_batch(guard, variant)), variant.period
+                ),
             )
         )
     return pairs

@@ -211,7 +211,9 @@ class Variant:
     """One response stream of a scenario.  ``headers`` are the lines in order; a ``Value``
     changes per response.  ``Content-Length`` is always computed from the content, which is
     ``body`` or, when ``lengths`` is given, ``body[: lengths(i)]`` (a new bytes object each
-    time, as a page rendered anew)."""
+    time, as a page rendered anew).  ``period``: after how many responses the values come
+    round again (1 when they never change or never repeat); the benchmarks run that many
+    responses before timing, so that a rotation is timed once it has been seen whole."""
 
     label: str
     status: int
@@ -220,6 +222,7 @@ class Variant:
     body: bytes
     lengths: Callable[[int], int] | None = None
     method: Value = Value("GET")
+    period: int = 1
 
     @property
     def status_line(self) -> str:
@@ -332,7 +335,8 @@ PAGE = (b"<!doctype html><title>Orders</title><ul>" + b"<li>order 0000000 shippe
     :24_000
 ]
 SWEEP = (1, 10, 100, 1_000, 5_000, 20_000)
-_PAGE_LENGTHS = rotation(spread_lengths(20_000))
+_PAGE_PERIOD = 20_000
+_PAGE_LENGTHS = rotation(spread_lengths(_PAGE_PERIOD))
 
 _CLEAN_200 = Variant(
     "clean 200, repeated",
@@ -365,6 +369,7 @@ def _page(label: str, new: bool) -> Variant:
         ),
         PAGE,
         lengths=_PAGE_LENGTHS if new else rotation([11_000]),
+        period=_PAGE_PERIOD if new else 1,
     )
 
 
@@ -382,6 +387,7 @@ def _length_sweep(count: int) -> Variant:
         ),
         PAGE,
         lengths=rotation(spread_lengths(count)),
+        period=count,
     )
 
 
@@ -398,6 +404,7 @@ def _id_sweep(count: int) -> Variant:
             ("X-Request-Id", Value("%032x", rotation(_random_tokens(count, count)))),
         ),
         _HELLO,
+        period=count,
     )
 
 

@@ -18,7 +18,7 @@ import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
-__all__ = ["Comparison", "Contender", "measure", "measure_pairs"]
+__all__ = ["Comparison", "Contender", "measure", "measure_pairs", "warmed"]
 
 # A batch should last a few milliseconds: long enough to drown the timer's resolution and the
 # loop set-up, short enough that many rounds fit in a few seconds.
@@ -33,6 +33,20 @@ class Contender:
     name: str
     batch: Callable[[int], object]
     note: str = ""
+
+
+def warmed(contender: Contender, responses: int) -> Contender:
+    """``contender`` whose first batch (the warm-up of :func:`measure`) first runs
+    ``responses`` more: a rotation of values is then timed once it has been seen whole."""
+    batch = contender.batch
+    pending = [responses]
+
+    def first_warm(n: int) -> object:
+        if pending:
+            batch(pending.pop())
+        return batch(n)
+
+    return Contender(contender.name, first_warm, contender.note)
 
 
 @dataclass
