@@ -26,7 +26,7 @@ from statusguard import ASGIStatusGuard, StatusGuardError
 
 from ._quiet import quiet
 from .cases import CASES, SCENARIOS, Case, Scenario, Variant
-from .harness import Comparison, Contender, measure, measure_pairs, warmed
+from .harness import Comparison, Contender, Pair, measure, measure_pairs
 
 __all__ = [
     "ASGIHoldStart",
@@ -277,9 +277,7 @@ def variant_batch(
     return batch
 
 
-def scenario_pairs(
-    loop: asyncio.AbstractEventLoop, scenario: Scenario
-) -> list[tuple[str, Contender, Contender]]:
+def scenario_pairs(loop: asyncio.AbstractEventLoop, scenario: Scenario) -> list[Pair]:
     """Per variant: the application alone and behind ``ASGIStatusGuard`` in fix mode, each
     with its own sequence of responses."""
     pairs = []
@@ -287,13 +285,11 @@ def scenario_pairs(
         direct = variant_batch(loop, make_variant_app(variant), variant)
         guard = ASGIStatusGuard(make_variant_app(variant), mode="fix")
         pairs.append(
-            (
+            Pair(
                 variant.label,
-                warmed(Contender("app", direct), variant.period),
-                warmed(
-                    Contender("statusguard fix", variant_batch(loop, guard, variant)),
-                    variant.period,
-                ),
+                Contender("app", direct),
+                Contender("statusguard fix", variant_batch(loop, guard, variant)),
+                warmup=variant.period,
             )
         )
     return pairs

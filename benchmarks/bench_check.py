@@ -16,7 +16,7 @@ import statusguard
 
 from ._quiet import quiet
 from .cases import CASES, DATE, SCENARIOS, Case, Scenario, Variant
-from .harness import Comparison, Contender, measure, measure_pairs, warmed
+from .harness import Comparison, Contender, Pair, measure, measure_pairs
 
 __all__ = ["FIRST_SIGHT", "contenders", "has_new_ids", "run", "scenario_pairs"]
 
@@ -121,16 +121,14 @@ def _variant_batch(variant: Variant, *, checked: bool) -> Callable[[int], object
     return build_and_check if checked else build
 
 
-def scenario_pairs(scenario: Scenario) -> list[tuple[str, Contender, Contender]]:
+def scenario_pairs(scenario: Scenario) -> list[Pair]:
     """Per variant: building its responses, and building and checking them."""
     return [
-        (
+        Pair(
             variant.label,
-            warmed(Contender("build", _variant_batch(variant, checked=False)), variant.period),
-            warmed(
-                Contender("statusguard.check", _variant_batch(variant, checked=True)),
-                variant.period,
-            ),
+            Contender("build", _variant_batch(variant, checked=False)),
+            Contender("statusguard.check", _variant_batch(variant, checked=True)),
+            warmup=variant.period,
         )
         for variant in scenario.variants
     ]

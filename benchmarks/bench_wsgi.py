@@ -21,7 +21,7 @@ from statusguard import StatusGuardError, WSGIStatusGuard
 
 from ._quiet import quiet
 from .cases import CASES, SCENARIOS, Case, Scenario, Variant
-from .harness import Comparison, Contender, measure, measure_pairs, warmed
+from .harness import Comparison, Contender, Pair, measure, measure_pairs
 
 if TYPE_CHECKING:
     from _typeshed import OptExcInfo
@@ -189,7 +189,7 @@ def variant_batch(app: WSGIApplication, variant: Variant) -> Callable[[int], obj
     return batch
 
 
-def scenario_pairs(scenario: Scenario) -> list[tuple[str, Contender, Contender]]:
+def scenario_pairs(scenario: Scenario) -> list[Pair]:
     """Per variant: the application alone and behind ``WSGIStatusGuard`` in fix mode, each
     with its own sequence of responses."""
     pairs = []
@@ -197,12 +197,11 @@ def scenario_pairs(scenario: Scenario) -> list[tuple[str, Contender, Contender]]
         direct = variant_batch(make_variant_app(variant), variant)
         guard = WSGIStatusGuard(make_variant_app(variant), mode="fix")
         pairs.append(
-            (
+            Pair(
                 variant.label,
-                warmed(Contender("app", direct), variant.period),
-                warmed(
-                    Contender("statusguard fix", variant_batch(guard, variant)), variant.period
-                ),
+                Contender("app", direct),
+                Contender("statusguard fix", variant_batch(guard, variant)),
+                warmup=variant.period,
             )
         )
     return pairs

@@ -18,7 +18,7 @@ import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
-__all__ = ["Comparison", "Contender", "measure", "measure_pairs", "warmed"]
+__all__ = ["Comparison", "Contender", "Pair", "measure", "measure_pairs"]
 
 # A batch should last a few milliseconds: long enough to drown the timer's resolution and the
 # loop set-up, short enough that many rounds fit in a few seconds.
@@ -33,20 +33,6 @@ class Contender:
     name: str
     batch: Callable[[int], object]
     note: str = ""
-
-
-def warmed(contender: Contender, responses: int) -> Contender:
-    """``contender`` whose first batch (the warm-up of :func:`measure`) first runs
-    ``responses`` more: a rotation of values is then timed once it has been seen whole."""
-    batch = contender.batch
-    pending = [responses]
-
-    def first_warm(n: int) -> object:
-        if pending:
-            batch(pending.pop())
-        return batch(n)
-
-    return Contender(contender.name, first_warm, contender.note)
 
 
 @dataclass
@@ -110,6 +96,31 @@ def calibrate(batch: Callable[[int], object], target_ns: int = TARGET_BATCH_NS) 
     return min(loops, MAX_LOOPS)
 
 
+def _rounds(
+    order: list[Contender],
+    rounds: int,
+    loops: dict[str, int],
+    samples: dict[str, list[float]],
+    shuffle: Callable[[list[Contender]], None],
+) -> None:
+    """``rounds`` rounds: each times one batch of every contender, in a shuffled order, with
+    the garbage collector paused; the times per response are appended to ``samples``."""
+    gc_was_enabled = gc.isenabled()
+    try:
+        for _ in range(rounds):
+            shuffle(order)
+            gc.collect()
+            gc.disable()
+            for contender in order:
+                n = loops[contender.name]
+                samples[contender.name].append(_time_batch(contender.batch, n) / n)
+            if gc_was_enabled:
+                gc.enable()
+    finally:
+        if gc_was_enabled:
+            gc.enable()
+
+
 def measure(
     key: str,
     title: str,
@@ -133,22 +144,7 @@ def measure(
         c.name: loops if loops is not None else calibrate(c.batch, target_ns) for c in contenders
     }
     samples: dict[str, list[float]] = {c.name: [] for c in contenders}
-    order = list(contenders)
-    shuffle = random.Random(seed).shuffle
-    gc_was_enabled = gc.isenabled()
-    try:
-        for _ in range(rounds):
-            shuffle(order)
-            gc.collect()
-            gc.disable()
-            for contender in order:
-                n = batch_loops[contender.name]
-                samples[contender.name].append(_time_batch(contender.batch, n) / n)
-            if gc_was_enabled:
-                gc.enable()
-    finally:
-        if gc_was_enabled:
-            gc.enable()
+    _rounds(list(contenders), rounds, batch_loops, samples, random.Random(seed).shuffle)
     return Comparison(
         key=key,
         title=title,
@@ -159,54 +155,85 @@ def measure(
     )
 
 
+@dataclass(frozen=True)
+class Pair:
+    """One response timed without (``base``) and with (``measured``) what is compared.
+    ``warmup``: responses ``measured`` serves untimed before each block of rounds (a rotation
+    of values is then timed once it has been seen whole, whatever came in between)."""
+
+    label: str
+    base: Contender
+    measured: Contender
+    warmup: int = 0
+
+
 def measure_pairs(
     key: str,
     title: str,
-    pairs: Sequence[tuple[str, Contender, Contender]],
+    pairs: Sequence[Pair],
     *,
     rounds: int = 30,
     loops: int | None = None,
     target_ns: int = TARGET_BATCH_NS,
     seed: int = 0,
     isolated: bool = True,
+    blocks: int = 10,
 ) -> Comparison:
-    """Several responses, each timed without and with what is measured (``(label, baseline,
-    measured)``).  The overhead of a pair is paired with its own baseline, round by round.
-    Contenders are named ``"label: name"``.
+    """Several responses, each timed without and with what is measured.  The overhead of a
+    pair is paired with its own baseline, round by round.  Contenders are named
+    ``"label: name"``.
 
-    ``isolated`` (the default) measures the pairs one after the other, each pair's two
-    contenders interleaved: what one response stream leaves in the process-wide memos (parsed
-    Content-Length values, ``check``'s results) is then not charged to another stream.
-    Otherwise every contender of every pair is interleaved in the same rounds."""
-    named: list[Contender] = []
+    ``isolated`` (the default): the rounds are cut into ``blocks`` (of five rounds at least);
+    in each block every pair in
+    turn is warmed up and timed alone, its two contenders interleaved.  What one response
+    stream leaves in the process-wide memos (parsed Content-Length values, ``check``'s results)
+    is then not charged to another, and a slow spell of the machine is spread over all pairs
+    rather than falling on one.  Otherwise every contender is interleaved in the same rounds."""
+    named: dict[str, tuple[Pair, Contender, Contender]] = {}
     found: dict[str, tuple[str, str]] = {}
-    for label, base, measured in pairs:
-        base_name, measured_name = f"{label}: {base.name}", f"{label}: {measured.name}"
-        named += [
-            Contender(base_name, base.batch, base.note),
-            Contender(measured_name, measured.batch, measured.note),
-        ]
-        found[label] = (base_name, measured_name)
-
-    def timed(contenders: Sequence[Contender]) -> Comparison:
-        return measure(
-            key, title, contenders, rounds=rounds, loops=loops, target_ns=target_ns, seed=seed
+    for pair in pairs:
+        base = Contender(f"{pair.label}: {pair.base.name}", pair.base.batch, pair.base.note)
+        measured = Contender(
+            f"{pair.label}: {pair.measured.name}", pair.measured.batch, pair.measured.note
         )
-
-    if isolated:
-        parts = [timed(named[at : at + 2]) for at in range(0, len(named), 2)]
-        comparison = Comparison(
-            key=key,
-            title=title,
-            baseline=named[0].name,
-            samples={n: v for part in parts for n, v in part.samples.items()},
-            loops={n: v for part in parts for n, v in part.loops.items()},
-            notes={n: v for part in parts for n, v in part.notes.items()},
+        named[pair.label] = (pair, base, measured)
+        found[pair.label] = (base.name, measured.name)
+    everyone = [c for _, base, measured in named.values() for c in (base, measured)]
+    if not isolated:
+        for pair, _, measured in named.values():
+            if pair.warmup:
+                measured.batch(pair.warmup)
+        comparison = measure(
+            key, title, everyone, rounds=rounds, loops=loops, target_ns=target_ns, seed=seed
         )
-    else:
-        comparison = timed(named)
-    comparison.pairs = found
-    return comparison
+        comparison.pairs = found
+        return comparison
+    if len({c.name for c in everyone}) != len(everyone):
+        raise ValueError(f"contender names repeat: {[c.name for c in everyone]}")
+    batch_loops: dict[str, int] = {}
+    for contender in everyone:  # warm-up, then calibration, as measure() does
+        contender.batch(1)
+        batch_loops[contender.name] = (
+            loops if loops is not None else calibrate(contender.batch, target_ns)
+        )
+    samples: dict[str, list[float]] = {c.name: [] for c in everyone}
+    shuffle = random.Random(seed).shuffle
+    blocks = max(1, min(blocks, rounds // 5))  # at least five rounds a block
+    for block in range(blocks):
+        count = rounds // blocks + (1 if block < rounds % blocks else 0)
+        for pair, base, measured in named.values():
+            if pair.warmup:
+                measured.batch(pair.warmup)
+            _rounds([base, measured], count, batch_loops, samples, shuffle)
+    return Comparison(
+        key=key,
+        title=title,
+        baseline=everyone[0].name,
+        samples=samples,
+        loops=batch_loops,
+        notes={c.name: c.note for c in everyone if c.note},
+        pairs=found,
+    )
 
 
 def to_pyperf(comparisons: Sequence[Comparison]) -> object:

@@ -28,7 +28,7 @@ from benchmarks import (
     run,
 )
 from benchmarks.cases import CASES, DATE, SCENARIOS, SWEEP, Scenario
-from benchmarks.harness import Comparison, Contender, measure, measure_pairs, warmed
+from benchmarks.harness import Comparison, Contender, Pair, measure, measure_pairs
 from benchmarks.report import comparison_table, first_sight_table, targets, targets_table
 
 CASE_KEYS = {case.key for case in CASES}
@@ -298,30 +298,36 @@ def test_the_scenario_apps_send_the_variants_responses() -> None:
     assert int(fields[b"content-length"]) == len(sent[1]["body"])
 
 
-def test_a_warmed_contender_runs_its_rotation_once_before_its_first_batch() -> None:
-    calls: list[int] = []
-    contender = warmed(Contender("c", calls.append), 5)
-    contender.batch(1)
-    contender.batch(2)
-    assert calls == [5, 1, 2]
-    assert contender.name == "c"
-
-
 def test_pairs_are_measured_alone_or_interleaved() -> None:
     calls: list[str] = []
 
     def contender(name: str) -> Contender:
         return Contender(name, lambda n: calls.extend([name] * n))
 
-    pairs = [("x", contender("xa"), contender("xb")), ("y", contender("ya"), contender("yb"))]
-    alone = measure_pairs("k", "t", pairs, rounds=3, loops=1)
+    pairs = [
+        Pair("x", contender("xa"), contender("xb"), warmup=5),
+        Pair("y", contender("ya"), contender("yb")),
+    ]
+    alone = measure_pairs("k", "t", pairs, rounds=10, loops=1, blocks=2)
     assert alone.pairs == {"x": ("x: xa", "x: xb"), "y": ("y: ya", "y: yb")}
-    assert set(alone.samples) == {"x: xa", "x: xb", "y: ya", "y: yb"}
-    assert set(calls[: calls.index("ya")]) == {"xa", "xb"}  # x's rounds all come first
+    assert {name: len(values) for name, values in alone.samples.items()} == dict.fromkeys(
+        ("x: xa", "x: xb", "y: ya", "y: yb"), 10
+    )
+    # warm-up calls (one each), then per block: x warmed (5 of xb untimed) and timed alone
+    # for five rounds, then y timed alone for five rounds
+    timed = calls[4:]
+    block = ["xb"] * 5 + sorted(["xa", "xb"] * 5) + sorted(["ya", "yb"] * 5)
+    assert len(timed) == 2 * len(block)
+    for at in (0, len(block)):
+        part = timed[at : at + len(block)]
+        assert part[:5] == ["xb"] * 5
+        assert sorted(part[5:15]) == block[5:15] and sorted(part[15:]) == block[15:]
     calls.clear()
     mixed = measure_pairs("k", "t", pairs, rounds=3, loops=1, isolated=False)
     assert set(mixed.samples) == set(alone.samples)
-    assert calls.index("ya") < max(i for i, c in enumerate(calls) if c == "xa")
+    assert calls[:5] == ["xb"] * 5  # the warm-up, once
+    rounds = calls[5 + 4 :]
+    assert all(sorted(rounds[at : at + 4]) == ["xa", "xb", "ya", "yb"] for at in (0, 4, 8))
 
 
 def test_harness_interleaves_and_pairs() -> None:
