@@ -28,7 +28,15 @@ from benchmarks import (
     run,
 )
 from benchmarks.cases import CASES, DATE, SCENARIOS, SWEEP, Scenario
-from benchmarks.harness import Comparison, Contender, Pair, measure, measure_pairs
+from benchmarks.harness import (
+    MAX_LOOPS,
+    Comparison,
+    Contender,
+    Pair,
+    calibrate,
+    measure,
+    measure_pairs,
+)
 from benchmarks.report import comparison_table, first_sight_table, targets, targets_table
 
 CASE_KEYS = {case.key for case in CASES}
@@ -296,6 +304,20 @@ def test_the_scenario_apps_send_the_variants_responses() -> None:
     assert [m["type"] for m in sent] == ["http.response.start", "http.response.body"]
     fields = dict(sent[0]["headers"])
     assert int(fields[b"content-length"]) == len(sent[1]["body"])
+
+
+def test_calibration_is_not_shrunk_by_one_slow_timing() -> None:
+    """A batch costs 10 µs a response, but its first timing is 5 ms (a hiccup): the batch
+    still lasts the target, 2 ms, i.e. 200 responses (a fake timer, nothing is timed)."""
+    timings: list[int] = []
+
+    def timer(batch: object, loops: int) -> int:
+        timings.append(loops)
+        return 5_000_000 if len(timings) == 1 else loops * 10_000
+
+    assert calibrate(lambda n: None, 2_000_000, timer) == 200
+    assert calibrate(lambda n: None, 2_000_000, lambda b, n: n * 1_000_000) == 2  # slow ones
+    assert calibrate(lambda n: None, 2_000_000, lambda b, n: 0) == MAX_LOOPS
 
 
 def test_pairs_are_measured_alone_or_interleaved() -> None:
