@@ -89,16 +89,23 @@ def calibrate(
     """The number of loops for which one batch lasts about ``target_ns``.
 
     The batch doubles until it lasts a quarter of the target, then is scaled to it.  Each size
-    is timed twice and the shorter time counts: one slow timing (the machine busy elsewhere, a
-    first sight) must not shrink the batch, or a per-batch cost (an ASGI batch's trip through
-    the event loop) would be charged to a handful of responses instead of thousands."""
-    loops = 1
-    while loops < MAX_LOOPS:
-        elapsed = min(timer(batch, loops), timer(batch, loops))
-        if elapsed >= target_ns // 4:
-            return min(MAX_LOOPS, max(loops, round(loops * target_ns / elapsed)))
-        loops *= 2
-    return MAX_LOOPS
+    is timed three times, with the garbage collector paused as in the rounds, and the shortest
+    time counts: one slow timing (the machine busy elsewhere, a collection, a first sight) must
+    not shrink the batch, or a per-batch cost (an ASGI batch's trip through the event loop)
+    would be charged to a handful of responses instead of thousands."""
+    gc_was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        loops = 1
+        while loops < MAX_LOOPS:
+            elapsed = min(timer(batch, loops) for _ in range(3))
+            if elapsed >= target_ns // 4:
+                return min(MAX_LOOPS, max(loops, round(loops * target_ns / elapsed)))
+            loops *= 2
+        return MAX_LOOPS
+    finally:
+        if gc_was_enabled:
+            gc.enable()
 
 
 def _rounds(
@@ -216,11 +223,14 @@ def measure_pairs(
     if len({c.name for c in everyone}) != len(everyone):
         raise ValueError(f"contender names repeat: {[c.name for c in everyone]}")
     batch_loops: dict[str, int] = {}
-    for contender in everyone:  # warm-up, then calibration, as measure() does
-        contender.batch(1)
-        batch_loops[contender.name] = (
-            loops if loops is not None else calibrate(contender.batch, target_ns)
-        )
+    for pair, base, measured in named.values():  # warm-up, then calibration, as measure()
+        for contender in (base, measured):
+            contender.batch(1)
+            if contender is measured and pair.warmup:
+                measured.batch(pair.warmup)  # calibrated on the rotation's steady state
+            batch_loops[contender.name] = (
+                loops if loops is not None else calibrate(contender.batch, target_ns)
+            )
     samples: dict[str, list[float]] = {c.name: [] for c in everyone}
     shuffle = random.Random(seed).shuffle
     blocks = max(1, min(blocks, rounds // 5))  # at least five rounds a block
