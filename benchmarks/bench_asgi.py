@@ -22,12 +22,11 @@ from starlette.responses import Response, StreamingResponse
 from starlette.routing import Route
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from statusguard import StatusGuardError
-from statusguard.asgi import ASGIStatusGuard
+from statusguard import ASGIStatusGuard, StatusGuardError
 
 from ._quiet import quiet
-from .cases import CASES, Case
-from .harness import Comparison, Contender, measure
+from .cases import CASES, SCENARIOS, Case, Scenario, Variant
+from .harness import Comparison, Contender, Pair, measure, measure_pairs
 
 __all__ = [
     "ASGIHoldStart",
@@ -37,8 +36,11 @@ __all__ = [
     "make_app",
     "make_scope",
     "make_starlette",
+    "make_variant_app",
     "run",
+    "scenario_pairs",
     "starlette_contenders",
+    "variant_batch",
 ]
 
 
@@ -240,8 +242,65 @@ def starlette_contenders(loop: asyncio.AbstractEventLoop, case: Case) -> list[Co
     ]
 
 
+def make_variant_app(variant: Variant) -> ASGIApp:
+    """The raw ASGI application of one variant of a scenario: each response built anew (see
+    :meth:`Variant.byte_responses`), its content in one final body message."""
+    respond = variant.byte_responses()
+    status = variant.status
+
+    async def app(scope: Scope, receive: Receive, send: Send) -> None:
+        headers, body = respond()
+        await send({"type": "http.response.start", "status": status, "headers": headers})
+        await send({"type": "http.response.body", "body": body, "more_body": False})
+
+    return app
+
+
+def variant_batch(
+    loop: asyncio.AbstractEventLoop, app: ASGIApp, variant: Variant
+) -> Callable[[int], object]:
+    """As :func:`_batch`, with the request method of each response from the variant."""
+    scope = make_scope(CASES[0])
+    methods = variant.methods()
+
+    async def many(n: int) -> None:
+        for _ in range(n):
+            request = dict(scope)
+            request["method"] = methods()
+            await app(request, _receive, _send)
+
+    run = loop.run_until_complete
+
+    def batch(n: int) -> None:
+        run(many(n))
+
+    return batch
+
+
+def scenario_pairs(loop: asyncio.AbstractEventLoop, scenario: Scenario) -> list[Pair]:
+    """Per variant: the application alone and behind ``ASGIStatusGuard`` in fix mode, each
+    with its own sequence of responses."""
+    pairs = []
+    for variant in scenario.variants:
+        direct = variant_batch(loop, make_variant_app(variant), variant)
+        guard = ASGIStatusGuard(make_variant_app(variant), mode="fix")
+        pairs.append(
+            Pair(
+                variant.label,
+                Contender("app", direct),
+                Contender("statusguard fix", variant_batch(loop, guard, variant)),
+                warmup=variant.period,
+            )
+        )
+    return pairs
+
+
 def run(
-    *, rounds: int = 30, loops: int | None = None, cases: Sequence[Case] = CASES
+    *,
+    rounds: int = 30,
+    loops: int | None = None,
+    cases: Sequence[Case] = CASES,
+    scenarios: Sequence[Scenario] = SCENARIOS,
 ) -> list[Comparison]:
     results = []
     loop = asyncio.new_event_loop()
@@ -253,6 +312,16 @@ def run(
                         f"asgi/{case.key}",
                         f"ASGI, {case.title}",
                         contenders(loop, case),
+                        rounds=rounds,
+                        loops=loops,
+                    )
+                )
+            for scenario in scenarios:
+                results.append(
+                    measure_pairs(
+                        f"asgi/{scenario.key}",
+                        f"ASGI, fix mode, {scenario.title}",
+                        scenario_pairs(loop, scenario),
                         rounds=rounds,
                         loops=loops,
                     )

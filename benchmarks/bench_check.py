@@ -15,10 +15,10 @@ from httplint import HttpResponseLinter
 import statusguard
 
 from ._quiet import quiet
-from .cases import CASES, DATE, Case
-from .harness import Comparison, Contender, measure
+from .cases import CASES, DATE, SCENARIOS, Case, Scenario, Variant
+from .harness import Comparison, Contender, Pair, measure, measure_pairs
 
-__all__ = ["FIRST_SIGHT", "contenders", "has_new_ids", "run"]
+__all__ = ["FIRST_SIGHT", "contenders", "has_new_ids", "run", "scenario_pairs"]
 
 
 def _wire_headers(case: Case, *, new_id: bool = False) -> Callable[[], list[tuple[bytes, bytes]]]:
@@ -97,8 +97,49 @@ def contenders(case: Case) -> list[Contender]:
     return found
 
 
+def _variant_batch(variant: Variant, *, checked: bool) -> Callable[[int], object]:
+    """Build each response of ``variant`` as it goes on the wire (with ``Date``) and, when
+    ``checked``, pass it to ``statusguard.check``: the build alone is the baseline."""
+    status = variant.status_line
+    respond = variant.byte_responses(lower=False)
+    methods = variant.methods()
+    date = (DATE[0].encode("latin-1"), DATE[1].encode("latin-1"))
+    check = statusguard.check
+
+    def build(n: int) -> None:
+        for _ in range(n):
+            headers, _body = respond()
+            headers.append(date)
+            methods()
+
+    def build_and_check(n: int) -> None:
+        for _ in range(n):
+            headers, body = respond()
+            headers.append(date)
+            check(status, headers, body, method=methods())
+
+    return build_and_check if checked else build
+
+
+def scenario_pairs(scenario: Scenario) -> list[Pair]:
+    """Per variant: building its responses, and building and checking them."""
+    return [
+        Pair(
+            variant.label,
+            Contender("build", _variant_batch(variant, checked=False)),
+            Contender("statusguard.check", _variant_batch(variant, checked=True)),
+            warmup=variant.period,
+        )
+        for variant in scenario.variants
+    ]
+
+
 def run(
-    *, rounds: int = 30, loops: int | None = None, cases: Sequence[Case] = CASES
+    *,
+    rounds: int = 30,
+    loops: int | None = None,
+    cases: Sequence[Case] = CASES,
+    scenarios: Sequence[Scenario] = SCENARIOS,
 ) -> list[Comparison]:
     results = []
     with quiet("httplint"):
@@ -108,6 +149,16 @@ def run(
                     f"check/{case.key}",
                     f"Full check, {case.title}",
                     contenders(case),
+                    rounds=rounds,
+                    loops=loops,
+                )
+            )
+        for scenario in scenarios:
+            results.append(
+                measure_pairs(
+                    f"check/{scenario.key}",
+                    f"Full check, {scenario.title}",
+                    scenario_pairs(scenario),
                     rounds=rounds,
                     loops=loops,
                 )

@@ -18,7 +18,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from typing import TYPE_CHECKING, Any
 
-from statusguard.wsgi import WSGIStatusGuard
+from statusguard import WSGIStatusGuard
 
 from ._quiet import quiet
 from .bench_wsgi import PassThrough, make_environ

@@ -17,18 +17,27 @@ from wsgiref.validate import validator
 
 from werkzeug.middleware.lint import LintMiddleware
 
-from statusguard import StatusGuardError
-from statusguard.wsgi import WSGIStatusGuard
+from statusguard import StatusGuardError, WSGIStatusGuard
 
 from ._quiet import quiet
-from .cases import CASES, Case
-from .harness import Comparison, Contender, measure
+from .cases import CASES, SCENARIOS, Case, Scenario, Variant
+from .harness import Comparison, Contender, Pair, measure, measure_pairs
 
 if TYPE_CHECKING:
     from _typeshed import OptExcInfo
     from _typeshed.wsgi import StartResponse, WSGIApplication, WSGIEnvironment
 
-__all__ = ["PassThrough", "contender_batch", "contenders", "make_app", "make_environ", "run"]
+__all__ = [
+    "PassThrough",
+    "contender_batch",
+    "contenders",
+    "make_app",
+    "make_environ",
+    "make_variant_app",
+    "run",
+    "scenario_pairs",
+    "variant_batch",
+]
 
 MODES = ("fix", "warn", "strict")
 
@@ -145,8 +154,65 @@ def contenders(case: Case) -> list[Contender]:
     return found
 
 
+def make_variant_app(variant: Variant) -> WSGIApplication:
+    """The application of one variant of a scenario: each response built anew (see
+    :meth:`Variant.str_responses`), its content in a one-item list."""
+    status = variant.status_line
+    respond = variant.str_responses()
+
+    def app(environ: WSGIEnvironment, start_response: StartResponse) -> Iterable[bytes]:
+        headers, body = respond()
+        start_response(status, headers)
+        return [body]
+
+    return app
+
+
+def variant_batch(app: WSGIApplication, variant: Variant) -> Callable[[int], object]:
+    """As :func:`_batch`, with the request method of each response from the variant."""
+    environ = make_environ(CASES[0])
+    methods = variant.methods()
+
+    def batch(n: int) -> None:
+        for _ in range(n):
+            request = environ.copy()
+            request["REQUEST_METHOD"] = methods()
+            result = app(request, _start_response)
+            try:
+                for _chunk in result:
+                    pass
+            finally:
+                close = getattr(result, "close", None)
+                if close is not None:
+                    close()
+
+    return batch
+
+
+def scenario_pairs(scenario: Scenario) -> list[Pair]:
+    """Per variant: the application alone and behind ``WSGIStatusGuard`` in fix mode, each
+    with its own sequence of responses."""
+    pairs = []
+    for variant in scenario.variants:
+        direct = variant_batch(make_variant_app(variant), variant)
+        guard = WSGIStatusGuard(make_variant_app(variant), mode="fix")
+        pairs.append(
+            Pair(
+                variant.label,
+                Contender("app", direct),
+                Contender("statusguard fix", variant_batch(guard, variant)),
+                warmup=variant.period,
+            )
+        )
+    return pairs
+
+
 def run(
-    *, rounds: int = 30, loops: int | None = None, cases: Sequence[Case] = CASES
+    *,
+    rounds: int = 30,
+    loops: int | None = None,
+    cases: Sequence[Case] = CASES,
+    scenarios: Sequence[Scenario] = SCENARIOS,
 ) -> list[Comparison]:
     results = []
     with quiet():
@@ -156,6 +222,16 @@ def run(
                     f"wsgi/{case.key}",
                     f"WSGI, {case.title}",
                     contenders(case),
+                    rounds=rounds,
+                    loops=loops,
+                )
+            )
+        for scenario in scenarios:
+            results.append(
+                measure_pairs(
+                    f"wsgi/{scenario.key}",
+                    f"WSGI, fix mode, {scenario.title}",
+                    scenario_pairs(scenario),
                     rounds=rounds,
                     loops=loops,
                 )

@@ -4,8 +4,7 @@ behind the guard in fix mode.  Loaded by gunicorn and uvicorn as ``benchmarks.e2
 
 from __future__ import annotations
 
-from statusguard.asgi import ASGIStatusGuard
-from statusguard.wsgi import WSGIStatusGuard
+from statusguard import ASGIStatusGuard, WSGIStatusGuard
 
 from .bench_asgi import make_app as _make_asgi_app
 from .bench_wsgi import make_app as _make_wsgi_app

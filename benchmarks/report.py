@@ -1,13 +1,22 @@
-"""The results as markdown: one table per comparison and a table of the issue's targets."""
+"""The results as markdown: one table per comparison and a table of the issues' targets."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from .cases import SCENARIOS, Scenario
 from .harness import Comparison
 
-__all__ = ["Target", "comparison_table", "format_ns", "targets", "targets_table"]
+__all__ = [
+    "Target",
+    "comparison_table",
+    "format_ns",
+    "pairs_table",
+    "scenario_of",
+    "targets",
+    "targets_table",
+]
 
 
 def format_ns(ns: float) -> str:
@@ -25,7 +34,10 @@ def _ratio(value: float) -> str:
 
 def comparison_table(comparison: Comparison) -> str:
     """Median per response, overhead over the baseline, and that overhead over the floor's
-    (the pass-through) when the comparison has one."""
+    (the pass-through) when the comparison has one; a comparison of pairs gets
+    :func:`pairs_table`."""
+    if comparison.pairs:
+        return pairs_table(comparison)
     base = comparison.baseline
     floor = "pass-through" if "pass-through" in comparison.samples else None
     floor_overhead = comparison.overhead(floor) if floor else 0.0
@@ -59,9 +71,58 @@ def comparison_table(comparison: Comparison) -> str:
     return "\n".join(lines)
 
 
+def scenario_of(comparison: Comparison) -> Scenario | None:
+    """The scenario a comparison of pairs measured (its key is ``adapter/scenario``)."""
+    if not comparison.pairs:
+        return None
+    name = comparison.key.split("/", 1)[-1]
+    return next((s for s in SCENARIOS if s.key == name), None)
+
+
+def _flatness(comparison: Comparison) -> tuple[float, str, str]:
+    """The largest overhead of the pairs ÷ the smallest, with their labels."""
+    overheads = {label: comparison.pair_overhead(label) for label in comparison.pairs}
+    high = max(overheads, key=overheads.__getitem__)
+    low = min(overheads, key=overheads.__getitem__)
+    return _over(overheads[high], overheads[low]), high, low
+
+
+def pairs_table(comparison: Comparison) -> str:
+    """One row per response: the median without and with what is measured, the paired
+    overhead, and that overhead ÷ the reference response's (the scenario's target)."""
+    scenario = scenario_of(comparison)
+    reference = scenario.reference if scenario else next(iter(comparison.pairs))
+    ref_overhead = comparison.pair_overhead(reference)
+    first_base, first_measured = next(iter(comparison.pairs.values()))
+    base_kind = first_base.split(": ", 1)[-1]
+    measured_kind = first_measured.split(": ", 1)[-1]
+    lines = [f"**{comparison.title}** (`{comparison.key}`)", ""]
+    if scenario and scenario.note:
+        lines += [scenario.note, ""]
+    lines += [
+        f"| response | {base_kind} | {measured_kind} | overhead | overhead ÷ {reference}'s "
+        "| spread |",
+        "|---|---:|---:|---:|---:|---:|",
+    ]
+    for label, (base, name) in comparison.pairs.items():
+        overhead = comparison.pair_overhead(label)
+        shown = f"+{format_ns(overhead)}" if overhead >= 0 else f"−{format_ns(-overhead)}"
+        note = f" ({comparison.notes[name]})" if name in comparison.notes else ""
+        lines.append(
+            f"| {label}{note} | {format_ns(comparison.median(base))} | "
+            f"{format_ns(comparison.median(name))} | {shown} | "
+            f"{'—' if label == reference else _ratio(_over(overhead, ref_overhead))} | "
+            f"±{comparison.spread(name) * 100:.1f} % |"
+        )
+    if scenario and scenario.flat:
+        ratio, high, low = _flatness(comparison)
+        lines += ["", f"Largest overhead ÷ smallest: {ratio:.2f} ({high} ÷ {low})."]
+    return "\n".join(lines)
+
+
 @dataclass(frozen=True)
 class Target:
-    """One target of issue #5, as measured."""
+    """One target of issue #5 or #11, as measured."""
 
     what: str
     measured: float
@@ -126,7 +187,7 @@ def targets(comparisons: Sequence[Comparison]) -> list[Target]:
             )
         )
     for comparison in comparisons:
-        if comparison.key.startswith("check/"):
+        if comparison.key.startswith("check/") and not comparison.pairs:
             speedup = comparison.median("httplint") / comparison.median("statusguard.check")
             found.append(
                 Target(
@@ -136,6 +197,44 @@ def targets(comparisons: Sequence[Comparison]) -> list[Target]:
                     speedup >= 50,
                 )
             )
+    for comparison in comparisons:
+        found += _scenario_targets(comparison)
+    return found
+
+
+_ADAPTERS = {"wsgi": "WSGI, fix", "asgi": "ASGI, fix", "check": "Full check"}
+
+
+def _scenario_targets(comparison: Comparison) -> list[Target]:
+    """Issue #11's ratios: each measured response's overhead ÷ the reference's, or the
+    sweep's largest overhead ÷ its smallest."""
+    scenario = scenario_of(comparison)
+    if scenario is None:
+        return []
+    adapter = _ADAPTERS.get(comparison.key.split("/", 1)[0], comparison.key)
+    goal = f"≤ {scenario.goal:g}"
+    if scenario.flat:
+        ratio, high, low = _flatness(comparison)
+        return [
+            Target(
+                f"{adapter}, {scenario.key}: largest overhead ÷ smallest ({high} ÷ {low})",
+                ratio,
+                goal,
+                ratio <= scenario.goal,
+            )
+        ]
+    reference = comparison.pair_overhead(scenario.reference)
+    found = []
+    for label in scenario.measured:
+        ratio = _over(comparison.pair_overhead(label), reference)
+        found.append(
+            Target(
+                f"{adapter}, {scenario.key}: overhead of {label} ÷ {scenario.reference}",
+                ratio,
+                goal,
+                ratio <= scenario.goal,
+            )
+        )
     return found
 
 
@@ -149,7 +248,7 @@ def first_sight_table(comparisons: Sequence[Comparison]) -> str | None:
     ]
     for comparison in comparisons:
         names = comparison.names
-        if not comparison.key.startswith("check/"):
+        if not comparison.key.startswith("check/") or comparison.pairs:
             continue
         if "statusguard.check, new X-Request-Id" in names:
             ours, theirs = "statusguard.check, new X-Request-Id", "httplint, new X-Request-Id"

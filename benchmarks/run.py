@@ -2,6 +2,7 @@
 
     .venv/bin/python -m benchmarks.run                      # everything (about 5 minutes)
     .venv/bin/python -m benchmarks.run --suite wsgi,check   # some comparisons only
+    .venv/bin/python -m benchmarks.run --case clean-200,dynamic-200   # some cases only
     .venv/bin/python -m benchmarks.run --quick              # fewer rounds, shorter loads
     .venv/bin/python -m benchmarks.run --markdown out.md --json out.json
 
@@ -16,7 +17,7 @@ import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
-from .cases import CASES
+from .cases import CASES, SCENARIOS
 from .harness import Comparison, to_pyperf
 from .report import comparison_table, first_sight_table, targets, targets_table
 
@@ -56,7 +57,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument(
         "--case",
         default="",
-        help="comma-separated case keys (default: all): " + ",".join(c.key for c in CASES),
+        help="comma-separated case keys (default: all): "
+        + ",".join([*(c.key for c in CASES), *(s.key for s in SCENARIOS)])
+        + " (the last five compare several responses, issue #11)",
     )
     parser.add_argument("--rounds", type=int, default=40, help="rounds per comparison")
     parser.add_argument("--quick", action="store_true", help="10 rounds, 2 s loads")
@@ -77,7 +80,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         parser.error(f"unknown suite(s): {', '.join(sorted(unknown))}")
     keys = [k.strip() for k in args.case.split(",") if k.strip()]
     cases = [c for c in CASES if not keys or c.key in keys]
-    if keys and len(cases) != len(keys):
+    scenarios = [s for s in SCENARIOS if not keys or s.key in keys]
+    if keys and len(cases) + len(scenarios) != len(set(keys)):
         parser.error(f"unknown case(s) in {args.case!r}")
     rounds = 10 if args.quick else args.rounds
     duration = 2.0 if args.quick else args.e2e_duration
@@ -94,13 +98,17 @@ def main(argv: Sequence[str] | None = None) -> int:
         from . import bench_wsgi
 
         comparisons += _section(
-            emit, "WSGI", bench_wsgi.run(rounds=rounds, loops=args.loops, cases=cases)
+            emit,
+            "WSGI",
+            bench_wsgi.run(rounds=rounds, loops=args.loops, cases=cases, scenarios=scenarios),
         )
     if "asgi" in suites:
         from . import bench_asgi
 
         comparisons += _section(
-            emit, "ASGI", bench_asgi.run(rounds=rounds, loops=args.loops, cases=cases)
+            emit,
+            "ASGI",
+            bench_asgi.run(rounds=rounds, loops=args.loops, cases=cases, scenarios=scenarios),
         )
     if "check" in suites:
         from . import bench_check
@@ -108,7 +116,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         comparisons += _section(
             emit,
             "Full check vs httplint",
-            bench_check.run(rounds=rounds, loops=args.loops, cases=cases),
+            bench_check.run(rounds=rounds, loops=args.loops, cases=cases, scenarios=scenarios),
         )
     if "frameworks" in suites:
         from . import bench_frameworks
@@ -119,7 +127,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             bench_frameworks.run(rounds=rounds, loops=args.loops),
         )
     if comparisons:
-        emit("## Targets (issue #5), measured in this run\n")
+        emit("## Targets (issues #5 and #11), measured in this run\n")
         emit(targets_table(targets(comparisons)) + "\n")
         first_sight = first_sight_table(comparisons)
         if first_sight is not None:
