@@ -80,7 +80,7 @@ def make_environ(case: Case) -> WSGIEnvironment:
     environ: WSGIEnvironment = {
         "REQUEST_METHOD": case.method,
         "QUERY_STRING": "",
-        "SERVER_SOFTWARE": "benchmark",
+        "SERVER_SOFTWARE": "gunicorn/27.0.1",  # a server statusguard knows (it adds Date)
         "wsgi.input": BytesIO(),
     }
     wsgiref.util.setup_testing_defaults(environ)
