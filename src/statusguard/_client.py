@@ -64,6 +64,8 @@ class Request:
     method: str
     path: str
     http_version: str = "1.1"
+    # Request header fields beyond Host and User-Agent (Range, If-None-Match, Expect, ...).
+    headers: tuple[tuple[str, str], ...] = ()
 
     def __str__(self) -> str:
         return f"{self.method} {self.path}"
@@ -177,6 +179,11 @@ def _environ(request: Request) -> WSGIEnvironment:
         "wsgi.input": io.BytesIO(),
         "wsgi.errors": io.StringIO(),
     }
+    for name, value in request.headers:
+        key = name.upper().replace("-", "_")
+        if key not in ("CONTENT_TYPE", "CONTENT_LENGTH"):
+            key = "HTTP_" + key
+        environ[key] = f"{environ[key]}, {value}" if key in environ else value
     setup_testing_defaults(environ)
     return environ
 
@@ -300,7 +307,11 @@ async def _send_one(app: ASGIApp, request: Request, state: dict[str, Any]) -> Ex
         "raw_path": raw_path,
         "query_string": query.encode("latin-1", "replace"),
         "root_path": "",
-        "headers": [(b"host", b"localhost"), (b"user-agent", b"statusguard-check")],
+        "headers": [
+            (b"host", b"localhost"),
+            (b"user-agent", b"statusguard-check"),
+            *((n.lower().encode("latin-1"), v.encode("latin-1")) for n, v in request.headers),
+        ],
         "client": ("127.0.0.1", 50000),
         "server": ("localhost", 80),
         "state": dict(state),

@@ -40,6 +40,7 @@ from ._asgi_types import (
     Scope,
     Send,
 )
+from .advice import framework_of
 from .engine import HOLD, SAME, Config, Engine, Extended, Guard, Phase, Unjudged
 from .model import Head, Rule, Violation
 from .servers import ServerProfile, asgi_profile, profile_named, with_date
@@ -95,7 +96,7 @@ class ASGIStatusGuard(Guard):
             server=server,
         )
         self.app = app
-        self.engine = Engine("asgi", config)
+        self.engine = Engine("asgi", config, framework=framework_of(app))
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -117,7 +118,7 @@ class ASGIStatusGuard(Guard):
 def _rebuild(cls: type[ASGIStatusGuard], app: AnyASGIApp, config: Config) -> ASGIStatusGuard:
     guard = cls.__new__(cls)
     guard.app = app
-    guard.engine = Engine("asgi", config)
+    guard.engine = Engine("asgi", config, framework=framework_of(app))
     return guard
 
 

@@ -284,11 +284,15 @@ def _demo_targets(args: argparse.Namespace) -> list[Target]:
                 chosen["wsgi"].append(request)  # the WSGI side answers 404
                 continue
             method = args.method or route.method
-            chosen[route.protocol].append(Request(method, request.path, route.http_version))
+            chosen[route.protocol].append(
+                Request(method, request.path, route.http_version, route.request)
+            )
     else:
         for route in demo.ROUTES:
             method = args.method or route.method
-            chosen[route.protocol].append(Request(method, route.path, route.http_version))
+            chosen[route.protocol].append(
+                Request(method, route.path, route.http_version, route.request)
+            )
     apps = {"wsgi": demo.wsgi_app, "asgi": demo.asgi_app}
     # The example is checked as if nothing stood between it and the wire (demo.SERVER).
     return [

@@ -434,6 +434,8 @@ _RECORDS = (
         303,
         "See Other",
         "RFC 9110 §15.4.4",
+        # No keyword, but the definition: "as indicated by a URI in the Location header field".
+        recommended=("Location",),
         en=(
             "The server redirects the user agent to a different resource, given in Location, to "
             "be retrieved with GET; typically the outcome of a POST. Not heuristically cacheable, "

@@ -29,13 +29,17 @@ SERVER = "wire"
 
 _TEXT = ("Content-Type", "text/plain; charset=utf-8")
 _HELLO = b"hello"
+_RANGE = ("Range", "bytes=0-4")
 
 
 @dataclass(frozen=True, slots=True)
 class Route:
     """One route of the demo: the request to send, the response it gets, the rule it breaks.
 
-    ``headers`` get a valid ``Date`` added unless ``dated`` is false.
+    ``headers`` get a valid ``Date`` added unless ``dated`` is false.  ``request`` are the
+    request's header fields (``Range``, ``If-None-Match``, ``Expect``...), for the rules that
+    judge a response against what was asked.  ``also``: the rules the route cannot help
+    breaking besides its own (a 100 sent as a final response is always status-interim-final).
     """
 
     rule: str
@@ -47,6 +51,8 @@ class Route:
     method: str = "GET"
     http_version: str = "1.1"
     dated: bool = True
+    request: tuple[tuple[str, str], ...] = ()
+    also: tuple[str, ...] = ()
 
     @property
     def code(self) -> int:
@@ -67,8 +73,16 @@ def _r(
     body: bytes = b"",
     **options: Any,
 ) -> Route:
+    request = tuple(options.pop("request", ()))
     return Route(
-        rule, options.pop("protocol", "wsgi"), path, status, tuple(headers), body, **options
+        rule,
+        options.pop("protocol", "wsgi"),
+        path,
+        status,
+        tuple(headers),
+        body,
+        request=request,
+        **options,
     )
 
 
@@ -97,7 +111,13 @@ ROUTES: tuple[Route, ...] = (
     _r("status-code-invalid", "/status-600", "600 Beyond"),
     _r("status-code-unregistered", "/status-299", "299 Custom", [_TEXT], _HELLO),
     _r("status-code-deprecated", "/teapot", "418 I'm a teapot", [_TEXT], _HELLO),
-    _r("status-interim-final", "/100-as-final", "100 Continue"),
+    _r(
+        "status-interim-final",
+        "/100-as-final",
+        "100 Continue",
+        method="POST",
+        request=[("Expect", "100-continue")],
+    ),
     _r("reason-phrase-invalid", "/reason-control", "200 O\x01K", [_TEXT], _HELLO),
     # Framing and connection fields (RFC 9110 §8.6, RFC 9112 §6, RFC 9113 §8.2.2, PEP 3333)
     _r("hop-by-hop-field", "/hop-by-hop", "200 OK", [_TEXT, ("Connection", "close")], _HELLO),
@@ -170,12 +190,21 @@ ROUTES: tuple[Route, ...] = (
         "206 Partial Content",
         [_TEXT, ("Content-Range", "bytes 5-1/10")],
         _HELLO,
+        request=[_RANGE],
     ),
     _r(
         "retry-after-invalid",
         "/retry-soon",
         "503 Service Unavailable",
         [_TEXT, ("Retry-After", "soon")],
+        _HELLO,
+    ),
+    _r("etag-invalid", "/etag-unquoted", "200 OK", [_TEXT, ("ETag", "v1")], _HELLO),
+    _r(
+        "last-modified-invalid",
+        "/last-modified-iso",
+        "200 OK",
+        [_TEXT, ("Last-Modified", "2026-01-01T00:00:00Z")],
         _HELLO,
     ),
     # Per status class (RFC 9110 §15.2–§15.5)
@@ -187,12 +216,110 @@ ROUTES: tuple[Route, ...] = (
         _HELLO,
         protocol="asgi",
     ),
+    # What the request asked for (RFC 9110 §7.8, §10.1.1, §13.1, §14)
+    _r(
+        "upgrade-unrequested",
+        "/101-unoffered",
+        "101 Switching Protocols",
+        [("Upgrade", "websocket"), ("Connection", "upgrade")],
+        protocol="asgi",
+        request=[("Upgrade", "h2c"), ("Connection", "Upgrade, HTTP2-Settings")],
+    ),
+    _r(
+        "continue-unrequested",
+        "/100-unasked",
+        "100 Continue",
+        method="POST",
+        also=("status-interim-final",),
+    ),
     _r("created-location-missing", "/201-no-location", "201 Created", [_TEXT], _HELLO),
-    _r("content-range-missing", "/206-no-range", "206 Partial Content", [_TEXT], _HELLO),
+    _r(
+        "content-range-missing",
+        "/206-no-range",
+        "206 Partial Content",
+        [_TEXT],
+        _HELLO,
+        request=[_RANGE],
+    ),
+    _r(
+        "content-range-length-mismatch",
+        "/206-length-mismatch",
+        "206 Partial Content",
+        [_TEXT, ("Content-Range", "bytes 0-4/11"), ("Content-Length", "4")],
+        b"hell",
+        request=[_RANGE],
+    ),
+    _r(
+        "partial-content-unrequested",
+        "/206-unasked",
+        "206 Partial Content",
+        [_TEXT, ("Content-Range", "bytes 0-4/11")],
+        _HELLO,
+    ),
+    _r(
+        "partial-content-multipart-single-range",
+        "/206-multipart-one-range",
+        "206 Partial Content",
+        [("Content-Type", "multipart/byteranges; boundary=B")],
+        b"--B\r\nContent-Type: text/plain\r\nContent-Range: bytes 0-4/11\r\n\r\n"
+        b"hello\r\n--B--\r\n",
+        request=[_RANGE],
+    ),
+    _r(
+        "content-range-unrequested",
+        "/206-other-range",
+        "206 Partial Content",
+        [_TEXT, ("Content-Range", "bytes 0-4/11")],
+        _HELLO,
+        request=[("Range", "bytes=6-10")],
+    ),
+    _r("im-used-etag-missing", "/226-no-etag", "226 IM Used", [_TEXT, ("IM", "vcdiff")], _HELLO),
     _r("location-missing", "/302-no-location", "302 Found"),
-    _r("not-modified-representation-fields", "/304-content-type", "304 Not Modified", [_TEXT]),
+    _r(
+        "not-modified-representation-fields",
+        "/304-content-type",
+        "304 Not Modified",
+        [_TEXT],
+        request=[("If-None-Match", '"v1"')],
+    ),
+    _r(
+        "not-modified-unconditional",
+        "/304-unconditional",
+        "304 Not Modified",
+        [("ETag", '"v1"')],
+    ),
+    _r(
+        "not-modified-method",
+        "/304-to-post",
+        "304 Not Modified",
+        [("ETag", '"v1"')],
+        method="POST",
+        request=[("If-None-Match", '"v1"')],
+    ),
     _r("www-authenticate-missing", "/401-no-challenge", "401 Unauthorized", [_TEXT], _HELLO),
     _r("allow-missing", "/405-no-allow", "405 Method Not Allowed", [_TEXT], _HELLO),
+    _r(
+        "allow-lists-request-method",
+        "/405-allows-get",
+        "405 Method Not Allowed",
+        [_TEXT, ("Allow", "GET, POST")],
+        _HELLO,
+    ),
+    _r(
+        "get-head-unsupported",
+        "/head-refused",
+        "405 Method Not Allowed",
+        [_TEXT, ("Allow", "GET")],
+        method="HEAD",
+    ),
+    _r(
+        "precondition-failed-unrequested",
+        "/412-unasked",
+        "412 Precondition Failed",
+        [_TEXT],
+        _HELLO,
+        method="PUT",
+    ),
     _r(
         "proxy-authenticate-missing",
         "/407-no-challenge",
@@ -201,7 +328,30 @@ ROUTES: tuple[Route, ...] = (
         _HELLO,
         protocol="asgi",
     ),
-    _r("content-range-recommended", "/416-no-range", "416 Range Not Satisfiable", [_TEXT], _HELLO),
+    _r(
+        "content-range-recommended",
+        "/416-no-range",
+        "416 Range Not Satisfiable",
+        [_TEXT],
+        _HELLO,
+        request=[("Range", "bytes=20-30")],
+    ),
+    _r(
+        "range-not-satisfiable-content-range",
+        "/416-satisfied-range",
+        "416 Range Not Satisfiable",
+        [_TEXT, ("Content-Range", "bytes 0-4/11")],
+        _HELLO,
+        request=[("Range", "bytes=20-30")],
+    ),
+    _r(
+        "expectation-failed-unrequested",
+        "/417-unasked",
+        "417 Expectation Failed",
+        [_TEXT],
+        _HELLO,
+        method="POST",
+    ),
     # Content (RFC 9110 §6.4.1, §8.3, §9.3.2, RFC 9112 §6.3)
     _r("content-forbidden", "/204-with-content", "204 No Content", (), _HELLO),
     _r(

@@ -164,7 +164,27 @@ which fix mode applies them). `statusguard rules` prints the same catalogue;
   messages use.
 
 """
-    return intro + render_rules_table()
+    return intro + render_rules_table() + "\n" + render_rules_sentences()
+
+
+def render_rules_sentences() -> str:
+    """Each rule with the sentence of the specification it enforces."""
+    lines = ["## The sentences", ""]
+    lines.append(
+        "What each rule enforces, in the words of its specification. A rule whose judgment "
+        'depends on the request says so in its messages ("the request had no Range header"); '
+        "checked on its own (`statusguard.check` without `request_headers=`), such a rule "
+        "says nothing."
+    )
+    for rule in CATALOGUE:
+        lines += ["", f"### `{rule.id}`", ""]
+        lines.append(f"{_link(str(rule.reference), rule.reference.url)} ({rule.severity.value})")
+        lines.append("")
+        for piece in rule.quote.split(" | "):
+            lines.append(f"> {piece}")
+            lines.append(">")
+        lines.pop()
+    return "\n".join(lines) + "\n"
 
 
 # -- docs/codes.md, docs/codes.zh.md -----------------------------------------------------------

@@ -107,13 +107,18 @@ class Violation:
 
 class RequestHeaders(Protocol):
     """The request's header fields as the rules read them: ``get(name)`` with a lower-case
-    name returns the field value (several lines joined with ``", "``) or ``None``."""
+    name returns the field value (several lines joined with ``", "``) or ``None``.  ``known``
+    is false when nothing is known of the request (a response checked on its own): a rule
+    about the request then says nothing."""
+
+    known: bool
 
     def get(self, name: bytes, /) -> bytes | None: ...
 
 
 class _NoHeaders:
     __slots__ = ()
+    known = False
 
     def get(self, name: bytes, /) -> bytes | None:
         return None
@@ -252,6 +257,10 @@ class Rule:
     the shape only.  ``None`` (the default, and the right value for anything else, such as
     reading ``content_length`` or the request's fields): the check runs on every response.
 
+    A check that reads the request (``head.request_headers``, ``head.method`` beyond HEAD and
+    CONNECT) has ``reads=None``, and says nothing when the request is not known
+    (``head.request_headers.known`` false).
+
     ``accepts``, for a rule that reads values line by line and whose lines are acceptable by
     their value alone: a faster equivalent of ``check`` for one line, truthy exactly when a
     line with this value (bytes, as sent) passes.  ``accepts_all``, for a rule that reads every
@@ -276,6 +285,12 @@ class Rule:
     accepts_all: LinesCheck | None = None
     versions: frozenset[str] | None = None
     content: ContentUse | None = None
+    # The field (lower-case) whose absence this rule reports: what the status-code table's
+    # required and recommended fields are checked against (tests/rules/test_meta.py).
+    requires: bytes | None = None
+    # The specification's sentence the rule enforces, verbatim (pieces from one section joined
+    # with " | "; a piece from another section ends with its locator, "(RFC 9110 §8.6)").
+    quote: str = ""
 
     def applies_to(self, status: int) -> bool:
         return self.statuses is None or status in self.statuses

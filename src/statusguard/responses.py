@@ -75,7 +75,10 @@ class _Given:
 class _GivenReader:
     """What the engine may ask about the request of a response given whole."""
 
-    __slots__ = ()
+    __slots__ = ("knows_request",)
+
+    def __init__(self, knows_request: bool) -> None:
+        self.knows_request = knows_request
 
     def route(self, request: _Given, /) -> str:
         return "-"
@@ -85,7 +88,8 @@ class _GivenReader:
         return b", ".join(values) if values else None
 
 
-_READER = _GivenReader()
+_READER = _GivenReader(True)
+_NO_REQUEST = _GivenReader(False)  # no request given: the rules about the request say nothing
 
 
 def _run(
@@ -102,7 +106,7 @@ def _run(
         method.upper(),
         http_version,
         with_date(WIRE, server_date),
-        _READER,
+        _NO_REQUEST if request_headers is None else _READER,
         _Given(request_headers),
     )
     out = exchange.start(status, lines, len(data))

@@ -25,6 +25,7 @@ import stat
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from typing import TYPE_CHECKING, Any
 
+from .advice import framework_of
 from .codes import lookup
 from .engine import HOLD, Config, Engine, Extended, Guard, Phase, Unjudged, parse_status
 from .engine.convert import to_bytes
@@ -86,7 +87,7 @@ class WSGIStatusGuard(Guard):
             server=server,
         )
         self.app = app
-        self.engine = Engine("wsgi", config)
+        self.engine = Engine("wsgi", config, framework=framework_of(app))
 
     def __call__(self, environ: WSGIEnvironment, start_response: StartResponse) -> Iterable[bytes]:
         response = _Response(self.engine, environ, start_response)
@@ -103,7 +104,7 @@ class WSGIStatusGuard(Guard):
 def _rebuild(cls: type[WSGIStatusGuard], app: WSGIApplication, config: Config) -> WSGIStatusGuard:
     guard = cls.__new__(cls)
     guard.app = app
-    guard.engine = Engine("wsgi", config)
+    guard.engine = Engine("wsgi", config, framework=framework_of(app))
     return guard
 
 

@@ -964,9 +964,10 @@ def test_the_304_compatibility_step_runs_in_fix_and_strict_mode(
     # logged once, never raised.
     messages = [start(304, cl(5)), body()]
     guard, seen = guarded(app_sending(*messages), mode, rules={"content-forbidden": "warn"})
+    conditional = http_scope(headers=[(b"if-none-match", b'"v1"')])
     with caplog.at_level(logging.INFO, logger="statusguard"):
-        assert run(guard) == [start(304), body()]
-        assert run(guard) == [start(304), body()]
+        assert run(guard, conditional) == [start(304), body()]
+        assert run(guard, conditional) == [start(304), body()]
     assert seen == []
     assert guard.stats().steps == {("server-304-content-length", 304, "uvicorn"): 2}
     assert [r.statusguard_step for r in caplog.records] == ["server-304-content-length"]  # type: ignore[attr-defined]

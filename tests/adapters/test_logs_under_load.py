@@ -264,7 +264,7 @@ def _chunks() -> Iterator[bytes]:
 def test_first_occurrences_are_logged_for_each_distinct_violation(records: Records) -> None:
     responses = {
         "/a": ("204 No Content", [b"x"]),
-        "/b": ("304 Not Modified", [b"x"]),
+        "/b": ("205 Reset Content", [b"x"]),
         "/c": ("204 No Content", [b"y"]),  # same rule, status and method as /a: new route
     }
 

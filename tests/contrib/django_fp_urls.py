@@ -10,8 +10,18 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from django.http import FileResponse, HttpRequest, HttpResponse, StreamingHttpResponse
+from django.http import (
+    FileResponse,
+    HttpRequest,
+    HttpResponse,
+    HttpResponseNotAllowed,
+    StreamingHttpResponse,
+)
+from django.middleware.http import ConditionalGetMiddleware
 from django.urls import path
+from django.utils.decorators import decorator_from_middleware
+from django.views import View
+from django.views.static import serve
 from rest_framework.renderers import JSONRenderer
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -76,6 +86,26 @@ def item(request: HttpRequest, pk: int) -> HttpResponse:
     return HttpResponse(f"item {pk}".encode(), status=401, content_type="text/plain")
 
 
+def not_allowed(request: HttpRequest) -> HttpResponse:
+    """A view refusing every method, with the Allow list it was given: to a GET, a 405 whose
+    Allow lists GET (allow-lists-request-method)."""
+    return HttpResponseNotAllowed(["GET", "POST"])
+
+
+class Article(View):
+    """A class-based view with ``get`` only: Django answers HEAD with it, and other methods
+    with its automatic 405 (``http_method_not_allowed``)."""
+
+    def get(self, request: HttpRequest) -> HttpResponse:
+        return HttpResponse(b"article", content_type="text/plain")
+
+
+@decorator_from_middleware(ConditionalGetMiddleware)
+def conditional(request: HttpRequest) -> HttpResponse:
+    """A page under ConditionalGetMiddleware: it gets an ETag, and If-None-Match a 304."""
+    return HttpResponse(b"<p>conditional</p>", content_type="text/html")
+
+
 class DRFDeleted(APIView):  # type: ignore[misc]  # DRF ships no types
     """DRF's classic: data returned with a 204."""
 
@@ -99,4 +129,10 @@ urlpatterns = [
     path("cond", unauthorized),
     path("items/<int:pk>", item),
     path("drf-deleted", DRFDeleted.as_view()),
+    path("not-allowed", not_allowed),
+    path("article", Article.as_view()),
+    path("conditional", conditional),
+    # django.views.static.serve, as runserver serves static files: Last-Modified, and a 304
+    # to If-Modified-Since.
+    path("static/<path:path>", serve, {"document_root": str(FILE.parent)}),
 ]

@@ -34,6 +34,16 @@ def create_app(**options: Any) -> Flask:
     def report() -> Response:
         return send_file(io.BytesIO(b"quarterly report"), mimetype="text/plain")
 
+    @app.get("/source.py")
+    def source() -> Response:
+        # A file on disk: send_file gives it an ETag and a Last-Modified, and answers
+        # If-None-Match with 304 and Range with 206 (werkzeug's make_conditional).
+        return send_file(__file__, mimetype="text/x-python")
+
+    @app.route("/form", methods=["POST"])
+    def form() -> Response:
+        return Response(b"posted", mimetype="text/plain")
+
     @app.get("/abort/<int:code>")
     def aborted(code: int) -> NoReturn:
         abort(code)

@@ -4,7 +4,7 @@ Every response here is made by the framework's own feature (Django's WSGI handle
 ``send_file``, ``abort``, httpbin's views, ``Response(status_code=499)``), never by a copy of
 its output.  Four groups:
 
-* the false positives 1-5, each failing on 0.1 (``xfail(strict=True)``, reason "issue 13 FP n");
+* the false positives 1-5, each of which failed on 0.1;
 * the real bugs strict mode must keep finding (they pass on 0.1: no marker);
 * strict mode after the head is committed: end the response cleanly, report loudly;
 * the Django middleware: ``Set-Cookie`` checked, routes labelled as paths, and the same verdict
@@ -134,9 +134,6 @@ def test_two_dates_the_flask_app_sent_itself_still_raise_under_werkzeug() -> Non
 # -- FP 4: unregistered and deprecated statuses are info ------------------------------------------
 
 
-@pytest.mark.xfail(
-    strict=True, reason="issue 13 FP 4: status-code-deprecated raised on httpbin's 418"
-)
 def test_fp4_httpbin_418() -> None:
     # httpbin's /status/418 replaces the headers of its teapot response, so it carries
     # content without Content-Type: a real SHOULD violation (content-type-missing) that
@@ -155,23 +152,16 @@ def _starlette_status(request: Request) -> Response:
 STARLETTE = Starlette(routes=[Route("/status/{code:int}", _starlette_status)])
 
 
-@pytest.mark.xfail(
-    strict=True, reason="issue 13 FP 4: status-code-unregistered raised on Starlette's 499"
-)
 def test_fp4_starlette_499() -> None:
     out = call_asgi(ASGIStatusGuard(STARLETTE, mode="strict"), "/status/499")
     assert out.status == 499
 
 
-@pytest.mark.xfail(
-    strict=True, reason="issue 13 FP 4: status-code-unregistered raised on Flask's 509"
-)
 def test_fp4_flask_509() -> None:
     out = call_wsgi(flask_fp_app.create_app(mode="strict"), "/status/509")
     assert isinstance(out.status, str) and out.status.startswith("509 ")
 
 
-@pytest.mark.xfail(strict=True, reason="issue 13 FP 4: status-code-* rules are warnings")
 @pytest.mark.parametrize("status", [418, 499, 509])
 def test_fp4_status_registry_rules_are_info(status: int) -> None:
     # No RFC sentence requires a sender not to use them: by the project's severity policy
@@ -185,10 +175,6 @@ def test_fp4_status_registry_rules_are_info(status: int) -> None:
 # -- FP 5: a 416 to a request without Range ------------------------------------------------------
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="issue 13 FP 5: content-range-recommended on a 416 to a request without Range",
-)
 def test_fp5_flask_abort_416_without_range() -> None:
     # RFC 9110 §15.5.17 scopes the SHOULD to "a server that generates a 416 response to a
     # byte-range request".  Expected: no raise without a Range request header.
@@ -205,10 +191,6 @@ def test_flask_abort_416_to_a_range_request_still_raises() -> None:
     assert "content-range-recommended" in {v.rule_id for v in caught.value.violations}
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="issue 13 FP 5: content-range-recommended on a 416 to a request without Range",
-)
 def test_fp5_starlette_416_without_range() -> None:
     out = call_asgi(ASGIStatusGuard(STARLETTE, mode="strict"), "/status/416")
     assert out.status == 416
@@ -416,9 +398,6 @@ def test_strict_after_commit_starlette_stream_ends_cleanly(
 # -- the Django middleware: Set-Cookie, route labels, one verdict for both integrations -----------
 
 
-@pytest.mark.xfail(
-    strict=True, reason="issue 13 strict: the Django middleware never reads Set-Cookie"
-)
 def test_django_middleware_fix_keeps_crlf_cookie_lines_from_the_server() -> None:
     # A cookie attribute taken from the request: http.cookies quotes values, not attributes,
     # so "Path=/\r\nX-Injected: 1" reaches Django's handler output.  Expected in fix mode: no
@@ -430,9 +409,6 @@ def test_django_middleware_fix_keeps_crlf_cookie_lines_from_the_server() -> None
     assert "field-value-invalid" in recorder.ids
 
 
-@pytest.mark.xfail(
-    strict=True, reason="issue 13 strict: the Django middleware never reads Set-Cookie"
-)
 def test_django_middleware_strict_raises_on_a_crlf_cookie() -> None:
     with django_project("middleware", "strict"), pytest.raises(StatusGuardError) as caught:
         Client().get(f"/cookie-path?{CRLF_PATH}")
@@ -471,14 +447,12 @@ def test_django_route_label_is_a_path_in_the_strict_error() -> None:
     assert "in the response to GET /cond:" in str(caught.value)
 
 
-DIFFERS_TODAY = pytest.mark.xfail(
-    strict=True,
-    reason="issue 13 strict: the middleware and WSGIStatusGuard judge Set-Cookie differently",
-)
 SAME_RESPONSE = [
     pytest.param("GET", "/plain", "", id="GET clean page"),
     pytest.param("GET", "/cookie", "", id="GET cookie"),
-    pytest.param("GET", "/cookie-path", CRLF_PATH, id="GET CR/LF cookie", marks=DIFFERS_TODAY),
+    pytest.param("GET", "/cookie-path", CRLF_PATH, id="GET CR/LF cookie"),
+    pytest.param("GET", "/not-allowed", "", id="GET 405 listing GET"),
+    pytest.param("GET", "/conditional", "", id="GET ConditionalGetMiddleware"),
     pytest.param("HEAD", "/page", "", id="HEAD page"),
     pytest.param("HEAD", "/stream", "", id="HEAD stream"),
     pytest.param("HEAD", "/download", "", id="HEAD file"),
@@ -497,8 +471,8 @@ def test_both_django_integrations_judge_a_response_alike(
 ) -> None:
     # The same Django response, once through StatusGuardMiddleware and once through
     # WSGIStatusGuard(get_wsgi_application()), under gunicorn's SERVER_SOFTWARE: the same
-    # violations, fixed or not alike.  (The ones marked differ on 0.1 because the middleware
-    # never reads Set-Cookie.)
+    # violations, fixed or not alike.  (The CR/LF cookie differed on 0.1: the middleware never
+    # read Set-Cookie.)
     verdicts = {}
     for integration in ("middleware", "wsgi"):
         with django_project(integration, mode) as (app, recorder):

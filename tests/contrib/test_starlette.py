@@ -36,8 +36,10 @@ ROUTES = [
 
 
 def call(app: Any, method: str, path: str) -> httpx.Response:
+    # The 304 route answers the conditional GET a browser would send.
+    headers = {"If-None-Match": '"v1"'} if path == "/not-modified" else {}
     with TestClient(app) as client:
-        response: httpx.Response = client.request(method, path)
+        response: httpx.Response = client.request(method, path, headers=headers)
     return response
 
 

@@ -9,6 +9,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from statusguard import CATALOGUE, RULES_BY_ID, Severity, lookup
+from statusguard.codes import CODES
 from statusguard.model import EVERY_FIELD, Head, Rule
 
 KEBAB = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*")
@@ -47,6 +48,24 @@ PUBLIC_IDS = {
     "not-modified-representation-fields",
     "connection-specific-field",
     "hop-by-hop-field",
+    # 0.2: the rules that read the request, and the validators
+    "field-value-whitespace",
+    "upgrade-unrequested",
+    "continue-unrequested",
+    "partial-content-unrequested",
+    "partial-content-multipart-single-range",
+    "content-range-length-mismatch",
+    "content-range-unrequested",
+    "im-used-etag-missing",
+    "not-modified-unconditional",
+    "not-modified-method",
+    "allow-lists-request-method",
+    "get-head-unsupported",
+    "precondition-failed-unrequested",
+    "range-not-satisfiable-content-range",
+    "expectation-failed-unrequested",
+    "etag-invalid",
+    "last-modified-invalid",
 }
 RULES = [pytest.param(rule, id=rule.id) for rule in CATALOGUE]
 
@@ -73,6 +92,9 @@ def test_rule_is_well_formed(rule: Rule) -> None:
     assert rule.protocols <= {"wsgi", "asgi", "http"}
     assert rule.protocols
     assert (rule.fix is None) == (rule.fix_summary == "")
+    # The sentence it enforces, verbatim, shown in docs/rules.md.
+    assert rule.quote
+    assert rule.quote == rule.quote.strip()
     if rule.statuses is not None:
         assert rule.statuses
         assert all(isinstance(s, int) for s in rule.statuses)
@@ -103,11 +125,42 @@ def test_no_fix_invents_meaning() -> None:
 
 
 def test_severity_follows_the_rfc_keyword() -> None:
-    must = {"www-authenticate-missing", "allow-missing", "date-missing", "field-duplicate"}
-    should = {"content-type-missing", "content-range-recommended", "location-missing"}
+    must = {
+        "www-authenticate-missing",
+        "allow-missing",
+        "date-missing",
+        "field-duplicate",
+        "upgrade-unrequested",  # RFC 9110 §7.8 MUST NOT
+        "partial-content-multipart-single-range",  # §15.3.7.2 MUST NOT
+        "content-range-length-mismatch",  # §8.6 MUST NOT
+        "im-used-etag-missing",  # RFC 3229 §10.4.1 MUST
+        "not-modified-method",  # §13.1.2 MUST
+        "allow-lists-request-method",  # §15.5.6 MUST
+        "get-head-unsupported",  # §9.1 MUST
+        "etag-invalid",  # §2.2 MUST NOT (grammar)
+        "last-modified-invalid",  # §5.6.7 MUST
+    }
+    should = {
+        "content-type-missing",
+        "content-range-recommended",
+        "location-missing",
+        "range-not-satisfiable-content-range",  # §14.4 SHOULD
+    }
+    # No keyword: what the status code indicates, or the registry's state.
+    neither = {
+        "created-location-missing",
+        "status-code-unregistered",
+        "status-code-deprecated",
+        "continue-unrequested",
+        "partial-content-unrequested",
+        "content-range-unrequested",
+        "not-modified-unconditional",
+        "precondition-failed-unrequested",
+        "expectation-failed-unrequested",
+    }
     assert all(RULES_BY_ID[i].severity is Severity.ERROR for i in must)
     assert all(RULES_BY_ID[i].severity is Severity.WARNING for i in should)
-    assert RULES_BY_ID["created-location-missing"].severity is Severity.INFO
+    assert all(RULES_BY_ID[i].severity is Severity.INFO for i in neither)
 
 
 ACCEPTING = [pytest.param(rule, id=rule.id) for rule in CATALOGUE if rule.accepts is not None]
@@ -172,3 +225,86 @@ def test_accepts_all_says_what_check_says_of_every_line(
     passes = rule.check(Head(200, lines)) is None
     given_lines = [(n.decode(), v.decode("latin-1")) for n, v in lines] if as_text else lines
     assert bool(rule.accepts_all(given_lines)) == passes
+
+
+# The fields the status-code table lists for a code that no rule checks, each with its reason.
+NOT_ENFORCED = {
+    (200, "ETag"): "recommended for a representation that has one: a resource may have none",
+    (200, "Last-Modified"): "sent when a modification date is known (RFC 9110 §8.8.2.1)",
+    (300, "Location"): "only when the server has a preferred choice (RFC 9110 §15.4.1)",
+    (413, "Retry-After"): "only when the condition is temporary (RFC 9110 §15.5.14)",
+    (451, "Link"): "only when the blocking entity is identified (RFC 7725 §4)",
+}
+
+
+def _checked_by(code: int, field: str) -> list[str]:
+    name = field.lower().encode("ascii")
+    return [rule.id for rule in CATALOGUE if rule.requires == name and rule.applies_to(code)]
+
+
+TABLE_FIELDS = [
+    pytest.param(code, field, id=f"{code} {field}")
+    for code, status in CODES.items()
+    for field in (*status.required_headers, *status.recommended_headers)
+]
+
+
+@pytest.mark.parametrize(("code", "field"), TABLE_FIELDS)
+def test_the_table_and_the_catalogue_agree(code: int, field: str) -> None:
+    # Each field the table requires or recommends for a code is checked by a rule, or is
+    # listed above with the reason it is not.
+    checked = _checked_by(code, field)
+    if (code, field) in NOT_ENFORCED:
+        assert checked == [], f"{code} {field} is checked by {checked}: drop it from NOT_ENFORCED"
+    else:
+        assert checked, f"the table lists {field} for {code}, but no rule checks it"
+
+
+@pytest.mark.parametrize(
+    "rule",
+    [
+        pytest.param(r, id=r.id)
+        for r in CATALOGUE
+        if r.requires is not None and r.severity is not Severity.INFO
+    ],
+)
+def test_a_field_a_rule_requires_is_in_the_table(rule: Rule) -> None:
+    # The other way round: a warning or an error about a missing field stands on a field the
+    # table requires or recommends for each of its statuses (an info one, such as 201's
+    # Location, on a field that is only usual).
+    assert rule.requires is not None and rule.statuses is not None
+    for code in rule.statuses:
+        listed = {
+            f.lower().encode()
+            for f in (*CODES[code].required_headers, *CODES[code].recommended_headers)
+        }
+        assert rule.requires in listed, (
+            f"{rule.id}: the table lists no {rule.requires!r} for {code}"
+        )
+
+
+def test_not_enforced_lists_only_what_the_table_lists() -> None:
+    listed = {(code, field) for code, field in (p.values for p in TABLE_FIELDS)}
+    assert set(NOT_ENFORCED) <= listed
+
+
+@pytest.mark.parametrize(
+    "rule", [pytest.param(r, id=r.id) for r in CATALOGUE if r.requires is not None]
+)
+def test_a_rule_that_requires_a_field_reports_its_absence(rule: Rule) -> None:
+    # ``requires`` names the field whose absence the rule reports: a head of one of its
+    # statuses without that field, to a request that asked for what the status answers,
+    # is a violation; the same head with the field is not.
+    from statusguard import check
+
+    status = min(rule.statuses or {200})
+    request = {
+        416: [("Range", "bytes=0-1")],
+    }.get(status, [])
+    found = check(status, [], b"", request_headers=request, server_date="always")
+    assert rule.id in {v.rule_id for v in found}
+    assert rule.requires is not None
+    field = rule.requires.decode().title()
+    value = {"content-range": "bytes */10"}.get(rule.requires.decode(), "x")
+    found = check(status, [(field, value)], b"", request_headers=request, server_date="always")
+    assert rule.id not in {v.rule_id for v in found}

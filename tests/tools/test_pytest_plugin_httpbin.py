@@ -3,9 +3,10 @@
 httpbin 0.10.4's suite (from its sdist, see ``httpbin_suite``) drives its Flask app through
 ``app.test_client()`` and knows nothing of statusguard.  It runs twice, side by side, as it is
 (the baseline: every test passes) and with the plugin in strict mode, where exactly the tests
-below fail, each decided with the RFC text in hand.  A rule listed in ``FALSE_POSITIVES`` fires
-on httpbin too but has no requirement of the RFC behind it: statusguard's bug, not httpbin's;
-``test_no_false_positive`` is the expected failure that says so until the rule is fixed.
+below fail, each decided with the RFC text in hand: httpbin's bugs, not statusguard's.  A rule
+that raised without a requirement of the RFC behind it would be statusguard's bug, listed in
+``FALSE_POSITIVES`` with its reason; ``test_no_false_positive`` fails on any (0.1 raised
+status-code-deprecated on the 418).
 """
 
 from __future__ import annotations
@@ -28,28 +29,48 @@ from . import httpbin_suite
 SUITE = "tests/test_httpbin.py::HttpbinTestCase"
 
 # nodeid → rule → why it is a true positive (the RFC sentence, and what httpbin sent).
-TRUE_POSITIVES = {
-    f"{SUITE}::test_methods__to_status_endpoint": {
-        "content-type-missing": (
-            "RFC 9110 §8.3: 'A sender that generates a message containing content SHOULD "
-            "generate a Content-Type header field in that message unless the intended media "
-            "type of the enclosed representation is unknown to the sender.' /status/418 "
-            "answers 135 bytes of ASCII-art teapot, a text its author knows, with no "
-            "Content-Type."
-        ),
+CONTENT_TYPE = (
+    "RFC 9110 §8.3: 'A sender that generates a message containing content SHOULD generate a "
+    "Content-Type header field in that message unless the intended media type of the enclosed "
+    "representation is unknown to the sender.' /status/418 answers 135 bytes of ASCII-art "
+    "teapot, a text its author knows, with no Content-Type."
+)
+UNQUOTED_ETAG = (
+    "RFC 9110 §8.8.3: 'An entity-tag consists of an opaque quoted string, possibly prefixed by "
+    "a weakness indicator.' (entity-tag = [ weak ] opaque-tag; opaque-tag = DQUOTE *etagc "
+    "DQUOTE).  httpbin's /etag/{etag} and /range/{n} send ETag: abc, ETag: range26, "
+    "unquoted; werkzeug's own LintMiddleware warns 'unquoted etag emitted'."
+)
+ETAG_TESTS = {
+    "test_etag_if_match_matches": "/etag/abc",
+    "test_etag_if_match_matches_list": "/etag/abc",
+    "test_etag_if_match_matches_star": "/etag/abc",
+    "test_etag_if_none_match_has_no_match": "/etag/abc",
+    "test_etag_if_none_match_matches": "/etag/abc",
+    "test_etag_if_none_match_matches_list": "/etag/abc",
+    "test_etag_if_none_match_matches_star": "/etag/abc",
+    "test_etag_if_none_match_w_prefix": "/etag/c3piozzzz",
+    "test_etag_with_no_headers": "/etag/abc",
+    "test_request_range": "/range/1234",
+    "test_request_range_first_15_bytes": "/range/1000",
+    "test_request_range_open_ended_last_6_bytes": "/range/26",
+    "test_request_range_suffix": "/range/26",
+    "test_request_range_with_parameters": "/range/100",
+}
+TRUE_POSITIVES: dict[str, tuple[str, dict[str, str]]] = {
+    f"{SUITE}::test_methods__to_status_endpoint": (
+        "/status/418",
+        {"content-type-missing": CONTENT_TYPE},
+    ),
+    **{
+        f"{SUITE}::{name}": (path, {"etag-invalid": UNQUOTED_ETAG})
+        for name, path in ETAG_TESTS.items()
     },
 }
-# rule → why statusguard is wrong to raise it (reported to the rules' maintainers).
-FALSE_POSITIVES = {
-    "status-code-deprecated": (
-        "RFC 9110 §15.5.19 only reserves 418 ('the 418 status code is reserved in the IANA "
-        "HTTP Status Code Registry'; 'it can be re-assigned to another use'); no MUST or "
-        "SHOULD keeps a server from sending it, and §16.2.1 is about registering codes. A "
-        "rule with no keyword behind it is info, which never fails a test; this one is a "
-        "warning, so strict mode raises it."
-    ),
-}
-REFERENCES = {"content-type-missing": "RFC 9110 §8.3"}
+# rule → why statusguard is wrong to raise it (to be fixed in the rule).  0.1 raised
+# status-code-deprecated on the 418, which no RFC keyword forbids: info since 0.2.
+FALSE_POSITIVES: dict[str, str] = {}
+REFERENCES = {"content-type-missing": "RFC 9110 §8.3", "etag-invalid": "RFC 9110 §8.8.3"}
 
 
 @dataclass(frozen=True)
@@ -133,19 +154,21 @@ def test_strict_fails_exactly_the_true_positives(runs: dict[str, Run]) -> None:
     assert strict.outcomes.keys() == baseline.outcomes.keys()
     failed = {nodeid for nodeid, outcome in strict.outcomes.items() if outcome != "passed"}
     assert failed == TRUE_POSITIVES.keys(), strict.output
-    for nodeid, rules in TRUE_POSITIVES.items():
+    for nodeid, (path, rules) in TRUE_POSITIVES.items():
         text = strict.failures[nodeid]
         for rule_id in rules:
             assert f"[{rule_id}]" in text
             assert REFERENCES[rule_id] in text
-        assert "GET /status/418 HTTP/1.1" in text
-        assert "HTTP/1.1 418 I'M A TEAPOT" in text  # the head httpbin's app gave
+        assert f"GET {path}" in text, text
+    teapot = strict.failures[f"{SUITE}::test_methods__to_status_endpoint"]
+    assert "HTTP/1.1 418 I'M A TEAPOT" in teapot  # the head httpbin's app gave
 
     # The summary counts one response per rule: the test stops at its first method (GET).
     assert strict.report is not None
     seen: dict[str, dict[str, Any]] = {e["rule"]: e for e in strict.report["rules"]}
-    true_rules = {rule for found in TRUE_POSITIVES.values() for rule in found}
-    assert seen.keys() - FALSE_POSITIVES.keys() == true_rules
+    true_rules = {rule for _, found in TRUE_POSITIVES.values() for rule in found}
+    raised = {rule for rule, entry in seen.items() if "raised" in entry["actions"]}
+    assert raised - FALSE_POSITIVES.keys() == true_rules
     assert seen["content-type-missing"]["count"] == 1
     assert (
         seen["content-type-missing"]["first_test"] == f"{SUITE}::test_methods__to_status_endpoint"
@@ -153,17 +176,13 @@ def test_strict_fails_exactly_the_true_positives(runs: dict[str, Run]) -> None:
     assert "statusguard (strict): " in strict.output
 
 
-@pytest.mark.xfail(
-    reason="status-code-deprecated raises on httpbin's 418, which no RFC keyword forbids: "
-    + FALSE_POSITIVES["status-code-deprecated"],
-    strict=True,
-)
 def test_no_false_positive(runs: dict[str, Run]) -> None:
     assert runs["strict"].report is not None
     raised = {
         entry["rule"] for entry in runs["strict"].report["rules"] if "raised" in entry["actions"]
     }
-    assert not raised & FALSE_POSITIVES.keys()
+    true_rules = {rule for _, found in TRUE_POSITIVES.values() for rule in found}
+    assert raised == true_rules
 
 
 def test_an_unreachable_index_is_told_apart(

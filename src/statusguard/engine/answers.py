@@ -10,6 +10,7 @@ from __future__ import annotations
 import enum
 from typing import Any, Final, NamedTuple, Protocol
 
+from ..model import NO_REQUEST_HEADERS, RequestHeaders
 from .convert import safe_lines, safe_status, splits
 
 __all__ = [
@@ -21,6 +22,7 @@ __all__ = [
     "Reader",
     "RequestView",
     "Unjudged",
+    "request_headers",
     "unjudged",
 ]
 
@@ -73,10 +75,19 @@ class Reader(Protocol):
     def header(self, request: Any, name: bytes, /) -> bytes | None: ...
 
 
+def request_headers(reader: Reader, request: Any) -> RequestHeaders:
+    """What a head reads of its request: nothing when the reader knows no request
+    (``reader.knows_request`` false: a response checked on its own)."""
+    if getattr(reader, "knows_request", True):
+        return RequestView(reader, request)
+    return NO_REQUEST_HEADERS
+
+
 class RequestView:
     """The request of one response as a head's ``request_headers``."""
 
     __slots__ = ("reader", "request")
+    known = True
 
     def __init__(self, reader: Reader, request: Any) -> None:
         self.reader = reader

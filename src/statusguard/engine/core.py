@@ -60,11 +60,15 @@ def shortcuts(enabled: bool) -> Iterator[None]:
 class Engine:
     """The compiled configuration of one guard.  Immutable but for its counters and memo."""
 
-    def __init__(self, protocol: str, config: Config, *, register: bool = True) -> None:
+    def __init__(
+        self, protocol: str, config: Config, *, register: bool = True, framework: str = ""
+    ) -> None:
         if protocol not in PROTOCOLS:
             raise ConfigurationError(f"protocol must be wsgi, asgi or http, not {protocol!r}")
         self.protocol = protocol
         self.config = config
+        # The framework of the guarded application (statusguard.advice), for strict errors.
+        self.framework = framework
         self.registered = register
         self.reporter = Reporter(
             logger=config.logger,
@@ -73,6 +77,7 @@ class Engine:
             enabled=register,
         )
         self.rules = tuple(r for r in (*CATALOGUE, *config.extra_rules) if protocol in r.protocols)
+        self.quotes = {rule.id: rule.quote for rule in self.rules}
         self.compiled = self._compile()
         if register:
             _ENGINES.add(self)

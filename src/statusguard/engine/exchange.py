@@ -22,7 +22,7 @@ from ..errors import StatusGuardError
 from ..model import Action, Head, Mode, Violation
 from ..servers import ServerProfile, Step
 from . import memo
-from .answers import HOLD, SAME, Decision, Extended, Phase, Reader, RequestView, unjudged
+from .answers import HOLD, SAME, Decision, Extended, Phase, Reader, request_headers, unjudged
 from .content import Settled, holds, open_rules, settle
 from .convert import headers_to_bytes, parse_status
 from .judge import Found, apply_steps, run_head_rules, violation
@@ -234,7 +234,10 @@ class Exchange:
         if raised:
             self._reset()  # nothing was sent: another head may come
             raise StatusGuardError(
-                [v for v in violations if v.action is Action.RAISED], self._label()
+                [v for v in violations if v.action is Action.RAISED],
+                self._label(),
+                framework=self.engine.framework,
+                quotes=self.engine.quotes,
             )
         for step in steps:
             if not step.discards:
@@ -277,7 +280,7 @@ class Exchange:
                 self.version,
                 reason,
                 server_date=self.server.rules_date,
-                request_headers=RequestView(self.reader, self.request),
+                request_headers=request_headers(self.reader, self.request),
             )
         if head.content_length != length or head.has_content != has_content:
             head = head.replace(content_length=length, has_content=has_content)

@@ -38,6 +38,8 @@ CATALOGUE: tuple[Rule, ...] = (
     fields.LOCATION_INVALID,
     fields.CONTENT_RANGE_INVALID,
     fields.RETRY_AFTER_INVALID,
+    fields.ETAG_INVALID,
+    fields.LAST_MODIFIED_INVALID,
     *informational.RULES,
     *successful.RULES,
     *redirection.RULES,

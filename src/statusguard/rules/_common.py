@@ -1,8 +1,23 @@
-"""Helpers shared by the per-status-class rule modules."""
+"""Helpers shared by the per-status-class rule modules: required fields, and the request.
+
+Pure functions of the head.  The request is read through ``head.request_headers`` (lower-case
+names, values joined as one line), and only by the rules of the statuses that need it.
+"""
 
 from __future__ import annotations
 
 from ..model import Check, Head
+
+__all__ = ["CONDITIONALS", "asked", "field_list", "request_known", "requires"]
+
+# The request fields that make a request conditional (RFC 9110 §13.1).
+CONDITIONALS = (
+    b"if-match",
+    b"if-none-match",
+    b"if-modified-since",
+    b"if-unmodified-since",
+    b"if-range",
+)
 
 
 def requires(field: bytes, label: str) -> Check:
@@ -14,3 +29,20 @@ def requires(field: bytes, label: str) -> Check:
         return f"a {head.status} response has no {label}."
 
     return check
+
+
+def request_known(head: Head) -> bool:
+    """Whether anything is known of the request (a response checked on its own: no)."""
+    return head.request_headers.known
+
+
+def asked(head: Head, name: bytes) -> bytes | None:
+    """The value of the request field ``name`` (lower-case), or ``None``."""
+    return head.request_headers.get(name)
+
+
+def field_list(value: bytes | None) -> list[bytes]:
+    """The members of a comma-separated list field (``#token``), lower-cased, in order."""
+    if not value:
+        return []
+    return [part.strip(b" \t").lower() for part in value.split(b",") if part.strip(b" \t")]

@@ -7,6 +7,8 @@ Pure functions of the head.  Only the rules that parse a value (dates, Content-R
 
 from __future__ import annotations
 
+import re
+
 from ..model import (
     EVERY_FIELD,
     SHAPE_ONLY,
@@ -199,9 +201,9 @@ def _content_range_ok(value: bytes) -> bool:
     # "A Content-Range field value is invalid if it contains a range-resp that has a last-pos
     # value less than its first-pos value, or a complete-length value less than or equal to
     # its last-pos value." (RFC 9110 §14.4)
-    return parsed is not None and (
-        parsed.length is None or parsed.stop is None or parsed.stop <= parsed.length
-    )
+    if parsed is None or (parsed.start is None and parsed.length is None):
+        return False  # unsatisfied-range = "*/" complete-length: werkzeug takes "*/*" too
+    return parsed.length is None or parsed.stop is None or parsed.stop <= parsed.length
 
 
 def _content_range_invalid(head: Head) -> str | None:
@@ -225,12 +227,46 @@ def _retry_after_invalid(head: Head) -> str | None:
 
 _WHITESPACE_BYTES = b" \t"
 
+# entity-tag = [ weak ] opaque-tag; weak = %s"W/"; opaque-tag = DQUOTE *etagc DQUOTE;
+# etagc = %x21 / %x23-7E / obs-text (RFC 9110 §8.8.3).  werkzeug's LintMiddleware warns on an
+# unquoted ETag; werkzeug.http.unquote_etag accepts one, so the grammar is checked here.
+_ENTITY_TAG = re.compile(rb'(W/)?"[\x21\x23-\x7e\x80-\xff]*"')
+
+# The statuses on which a validator carries meaning: 2xx, 304 and 412 (RFC 9110 §8.8, §13.1).
+VALIDATOR_STATUSES = frozenset({*range(200, 300), 304, 412})
+
+
+def _etag_ok(value: bytes) -> bool:
+    return _ENTITY_TAG.fullmatch(value.strip(_WHITESPACE_BYTES)) is not None
+
+
+def _etag_invalid(head: Head) -> str | None:
+    for value in head.fields.get(b"etag", ()):
+        if not _etag_ok(value):
+            return f"ETag {show(value.strip(_WHITESPACE_BYTES))} is not an entity-tag."
+    return None
+
+
+def _last_modified_ok(value: bytes) -> bool:
+    return is_imf_fixdate(value.strip(_WHITESPACE_BYTES))
+
+
+def _last_modified_invalid(head: Head) -> str | None:
+    for value in head.fields.get(b"last-modified", ()):
+        if not _last_modified_ok(value):
+            return f"Last-Modified is {show(value.strip(_WHITESPACE_BYTES))}."
+    return None
+
 
 FIELD_NAME_INVALID = Rule(
     id="field-name-invalid",
     severity=Severity.ERROR,
     reference=Reference(9110, "5.1"),
     summary="A field name is a token",
+    quote=(
+        "field-name = token | A sender MUST NOT generate protocol elements that do not match "
+        "the grammar defined by the corresponding ABNF rules. (RFC 9110 §2.2)"
+    ),
     check=_name_invalid,
     fix=_name_invalid_fix,
     fix_summary="drop the field",
@@ -242,6 +278,13 @@ FIELD_VALUE_INVALID = Rule(
     severity=Severity.ERROR,
     reference=Reference(9110, "5.5"),
     summary="A field value cannot contain CR, LF, NUL or other control characters",
+    quote=(
+        "Field values containing CR, LF, or NUL characters are invalid and dangerous, due to "
+        "the varying ways that implementations might parse and interpret those characters; a "
+        "recipient of CR, LF, or NUL within a field value MUST either reject the message or "
+        "replace each of those characters with SP before further processing or forwarding of "
+        "that message."
+    ),
     check=_value_invalid,
     fix=_value_invalid_fix,
     fix_summary="drop the field (its control characters would split or corrupt the response)",
@@ -260,6 +303,10 @@ FIELD_VALUE_WHITESPACE = Rule(
     severity=Severity.ERROR,
     reference=Reference(9113, "8.2.1"),
     summary="An HTTP/2 or HTTP/3 field value cannot start or end with whitespace",
+    quote=(
+        "A field value MUST NOT start or end with an ASCII whitespace character (ASCII SP or "
+        "HTAB, 0x20 or 0x09)."
+    ),
     check=_value_surrounded,
     fix=_value_surrounded_fix,
     fix_summary="strip the surrounding whitespace",
@@ -273,6 +320,12 @@ FIELD_DUPLICATE = Rule(
     severity=Severity.ERROR,
     reference=Reference(9110, "5.3"),
     summary="A singleton field appears once",
+    quote=(
+        "a sender MUST NOT generate multiple field lines with the same name in a message "
+        "(whether in the headers or trailers) or append a field line when a field line of the "
+        "same name already exists in the message, unless that field's definition allows "
+        "multiple field line values to be recombined as a comma-separated list"
+    ),
     check=_duplicate,
     fix=_duplicate_fix,
     fix_summary="collapse identical copies; of several Dates, keep the first valid one",
@@ -284,6 +337,12 @@ DATE_MISSING = Rule(
     severity=Severity.ERROR,
     reference=Reference(9110, "6.6.1"),
     summary="An origin server with a clock sends Date on 2xx, 3xx and 4xx responses",
+    quote=(
+        "An origin server with a clock (as defined in Section 5.6.7) MUST generate a Date "
+        "header field in all 2xx (Successful), 3xx (Redirection), and 4xx (Client Error) "
+        "responses, and MAY generate a Date header field in 1xx (Informational) and 5xx "
+        "(Server Error) responses."
+    ),
     check=_date_missing,
     fix=_date_missing_fix,
     fix_summary="add Date",
@@ -303,6 +362,10 @@ DATE_INVALID = Rule(
     severity=Severity.ERROR,
     reference=Reference(9110, "5.6.7"),
     summary="Date is an IMF-fixdate",
+    quote=(
+        "When a sender generates a field that contains one or more timestamps defined as "
+        "HTTP-date, the sender MUST generate those timestamps in the IMF-fixdate format."
+    ),
     check=_date_invalid,
     fix=_date_invalid_fix,
     fix_summary="replace it with the current time, or leave it to the server",
@@ -315,6 +378,11 @@ CONTENT_TYPE_MISSING = Rule(
     severity=Severity.WARNING,
     reference=Reference(9110, "8.3"),
     summary="A response with content should say its Content-Type",
+    quote=(
+        "A sender that generates a message containing content SHOULD generate a Content-Type "
+        "header field in that message unless the intended media type of the enclosed "
+        "representation is unknown to the sender."
+    ),
     check=_type_missing,
     phase="body",
     content=ContentUse(reads="presence", when=_type_watched),
@@ -326,6 +394,7 @@ LOCATION_INVALID = Rule(
     severity=Severity.ERROR,
     reference=Reference(9110, "10.2.2"),
     summary="Location is a single URI-reference",
+    quote="Location = URI-reference | The field value consists of a single URI-reference.",
     check=_location_invalid,
     reads=frozenset({b"location"}),
     accepts=is_uri_reference,
@@ -336,6 +405,11 @@ CONTENT_RANGE_INVALID = Rule(
     severity=Severity.ERROR,
     reference=Reference(9110, "14.4"),
     summary="Content-Range is a valid byte range",
+    quote=(
+        "A Content-Range field value is invalid if it contains a range-resp that has a "
+        "last-pos value less than its first-pos value, or a complete-length value less than "
+        "or equal to its last-pos value."
+    ),
     check=_content_range_invalid,
     reads=frozenset({b"content-range"}),
     accepts=_content_range_ok,
@@ -346,9 +420,45 @@ RETRY_AFTER_INVALID = Rule(
     severity=Severity.ERROR,
     reference=Reference(9110, "10.2.3"),
     summary="Retry-After is an HTTP-date or a number of seconds",
+    quote="Retry-After = HTTP-date / delay-seconds",
     check=_retry_after_invalid,
     reads=frozenset({b"retry-after"}),
     accepts=_retry_after_ok,
+)
+
+# "An entity-tag consists of an opaque quoted string, possibly prefixed by a weakness
+# indicator." (RFC 9110 §8.8.3); a quoted string is what caches and If-None-Match compare.
+ETAG_INVALID = Rule(
+    id="etag-invalid",
+    severity=Severity.ERROR,
+    reference=Reference(9110, "8.8.3"),
+    summary="ETag is an entity-tag: a quoted string, maybe prefixed by W/",
+    quote=(
+        "An entity-tag consists of an opaque quoted string, possibly prefixed by a weakness "
+        "indicator. | entity-tag = [ weak ] opaque-tag"
+    ),
+    check=_etag_invalid,
+    statuses=VALIDATOR_STATUSES,
+    reads=frozenset({b"etag"}),
+    accepts=_etag_ok,
+)
+
+# Last-Modified = HTTP-date (RFC 9110 §8.8.2), which "the sender MUST generate ... in the
+# IMF-fixdate format" (§5.6.7).
+LAST_MODIFIED_INVALID = Rule(
+    id="last-modified-invalid",
+    severity=Severity.ERROR,
+    reference=Reference(9110, "8.8.2"),
+    summary="Last-Modified is an IMF-fixdate",
+    quote=(
+        "Last-Modified = HTTP-date | When a sender generates a field that contains one or "
+        "more timestamps defined as HTTP-date, the sender MUST generate those timestamps in "
+        "the IMF-fixdate format. (RFC 9110 §5.6.7)"
+    ),
+    check=_last_modified_invalid,
+    statuses=VALIDATOR_STATUSES,
+    reads=frozenset({b"last-modified"}),
+    accepts=_last_modified_ok,
 )
 
 RULES = (
@@ -361,5 +471,7 @@ RULES = (
     LOCATION_INVALID,
     CONTENT_RANGE_INVALID,
     RETRY_AFTER_INVALID,
+    ETAG_INVALID,
+    LAST_MODIFIED_INVALID,
     CONTENT_TYPE_MISSING,
 )

@@ -242,6 +242,12 @@ CONTENT_FORBIDDEN = Rule(
     severity=Severity.ERROR,
     reference=Reference(9110, "15.3.5"),
     summary="1xx, 204, 205 and 304 responses cannot contain content",
+    quote=(
+        "A 204 response is terminated by the end of the header section; it cannot contain "
+        "content or trailers. | a server MUST NOT generate content in a 205 response. (RFC "
+        "9110 §15.3.6) | A 1xx response is terminated by the end of the header section; it "
+        "cannot contain content or trailers. (RFC 9110 §15.2)"
+    ),
     check=_forbidden,
     fix=_forbidden_fix,
     fix_summary="discard the content; a 205 gets Content-Length: 0",
@@ -257,6 +263,10 @@ HEAD_CONTENT = Rule(
     severity=Severity.ERROR,
     reference=Reference(9110, "9.3.2"),
     summary="A response to HEAD cannot contain content",
+    quote=(
+        "The HEAD method is identical to GET except that the server MUST NOT send content in "
+        "the response."
+    ),
     check=_head_content,
     fix=_keep,
     fix_summary="discard the content and keep the Content-Length",
@@ -275,6 +285,12 @@ CONTENT_LENGTH_FORBIDDEN = Rule(
     severity=Severity.ERROR,
     reference=Reference(9110, "8.6"),
     summary="1xx, 204 and 2xx-to-CONNECT responses cannot have Content-Length",
+    quote=(
+        "A server MUST NOT send a Content-Length header field in any response with a status "
+        "code of 1xx (Informational) or 204 (No Content). A server MUST NOT send a "
+        "Content-Length header field in any 2xx (Successful) response to a CONNECT request "
+        "(Section 9.3.6)."
+    ),
     check=_length_forbidden,
     fix=_drop(b"content-length"),
     fix_summary="remove Content-Length",
@@ -286,6 +302,12 @@ TRANSFER_ENCODING_FORBIDDEN = Rule(
     severity=Severity.ERROR,
     reference=Reference(9112, "6.1"),
     summary=("1xx, 204, 2xx-to-CONNECT and HTTP/1.0 responses cannot have Transfer-Encoding"),
+    quote=(
+        "A server MUST NOT send a Transfer-Encoding header field in any response with a "
+        "status code of 1xx (Informational) or 204 (No Content). A server MUST NOT send a "
+        "Transfer-Encoding header field in any 2xx (Successful) response to a CONNECT request "
+        "(Section 9.3.6 of [HTTP])."
+    ),
     check=_te_forbidden,
     fix=_drop(b"transfer-encoding"),
     fix_summary="remove Transfer-Encoding",
@@ -297,6 +319,11 @@ TRANSFER_ENCODING_INVALID = Rule(
     severity=Severity.ERROR,
     reference=Reference(9112, "6.1"),
     summary="Transfer-Encoding applies chunked once, last, in one field line",
+    quote=(
+        "If any transfer coding other than chunked is applied to a response's content, the "
+        "sender MUST either apply chunked as the final transfer coding or terminate the "
+        "message by closing the connection."
+    ),
     check=_te_invalid,
     fix=_te_invalid_fix,
     fix_summary="drop the extra chunked and merge the lines; a chunked not last is only reported",
@@ -309,6 +336,10 @@ CONTENT_LENGTH_WITH_TRANSFER_ENCODING = Rule(
     severity=Severity.ERROR,
     reference=Reference(9112, "6.2"),
     summary="A message with Transfer-Encoding cannot have Content-Length",
+    quote=(
+        "A sender MUST NOT send a Content-Length header field in any message that contains a "
+        "Transfer-Encoding header field."
+    ),
     check=_cl_with_te,
     fix=_drop(b"content-length"),
     fix_summary="remove Content-Length (Transfer-Encoding overrides it)",
@@ -320,6 +351,7 @@ CONTENT_LENGTH_INVALID = Rule(
     severity=Severity.ERROR,
     reference=Reference(9110, "8.6"),
     summary="Content-Length is one non-negative decimal integer",
+    quote="Content-Length = 1*DIGIT",
     check=_length_invalid,
     fix=_length_invalid_fix,
     fix_summary="set the real length when it is known, else collapse or remove",
@@ -332,6 +364,10 @@ CONTENT_LENGTH_MISMATCH = Rule(
     severity=Severity.ERROR,
     reference=Reference(9112, "6.3"),
     summary="Content-Length must equal the number of content bytes sent",
+    quote=(
+        "a sender MUST NOT forward a message with a Content-Length header field value that is "
+        "known to be incorrect."
+    ),
     check=_length_mismatch,
     fix=_length_mismatch_fix,
     fix_summary=(
@@ -374,6 +410,11 @@ HOP_BY_HOP_FIELD = Rule(
     severity=Severity.ERROR,
     reference=Reference(3333, "other-http-features", document="PEP"),
     summary="A WSGI application cannot send hop-by-hop header fields",
+    quote=(
+        'WSGI applications must not generate any "hop-by-hop" headers, attempt to use HTTP '
+        "features that would require them to generate such headers, or rely on the content of "
+        'any incoming "hop-by-hop" headers in the environ dictionary.'
+    ),
     check=_hop_by_hop,
     fix=_drop(*HOP_BY_HOP),
     fix_summary="remove the hop-by-hop fields",
@@ -407,6 +448,10 @@ CONNECTION_SPECIFIC_FIELD = Rule(
     severity=Severity.ERROR,
     reference=Reference(9113, "8.2.2"),
     summary="HTTP/2 and HTTP/3 responses cannot carry connection-specific fields",
+    quote=(
+        "An endpoint MUST NOT generate an HTTP/2 message containing connection-specific "
+        "header fields."
+    ),
     check=_connection_specific,
     fix=_drop(*CONNECTION_SPECIFIC),
     fix_summary="remove the connection-specific fields",

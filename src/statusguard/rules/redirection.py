@@ -1,11 +1,11 @@
-"""Rules of the 3xx (Redirection) class (RFC 9110 §15.4).
+"""Rules of the 3xx (Redirection) class (RFC 9110 §15.4), and the conditions a 304 answers.
 
 No guessed Location: a missing one is reported, never invented."""
 
 from __future__ import annotations
 
 from ..model import SHAPE_ONLY, Head, Reference, Rule, Severity
-from ._common import requires
+from ._common import asked, request_known, requires
 
 NOT_MODIFIED_METADATA = (
     b"content-encoding",
@@ -13,6 +13,9 @@ NOT_MODIFIED_METADATA = (
     b"content-range",
     b"content-type",
 )
+
+# The conditions whose evaluation to false makes a 304 (RFC 9110 §13.1.2, §13.1.3).
+_NOT_MODIFIED_CONDITIONS = (b"if-none-match", b"if-modified-since")
 
 
 def _not_modified_fields(head: Head) -> str | None:
@@ -26,14 +29,49 @@ def _not_modified_fix(head: Head) -> Head:
     return head.with_headers(head.without(*NOT_MODIFIED_METADATA))
 
 
+def _not_modified_unconditional(head: Head) -> str | None:
+    # "The 304 (Not Modified) status code indicates that a conditional GET or HEAD request has
+    # been received and would have resulted in a 200 (OK) response if it were not for the fact
+    # that the condition evaluated to false." (RFC 9110 §15.4.5)
+    if not request_known(head) or head.method not in ("GET", "HEAD"):
+        return None
+    if any(asked(head, name) is not None for name in _NOT_MODIFIED_CONDITIONS):
+        return None
+    return (
+        f"a 304 response answers a {head.method} request that had no If-None-Match or "
+        "If-Modified-Since header."
+    )
+
+
+def _not_modified_method(head: Head) -> str | None:
+    # If-None-Match: "if the request method was GET or HEAD, the server SHOULD respond with a
+    # 304 (Not Modified) status code ...  For all other request methods, the server MUST
+    # respond with a 412 (Precondition Failed) status code." (RFC 9110 §13.1.2); and "A
+    # recipient MUST ignore If-Modified-Since if ... the request method is neither GET nor
+    # HEAD." (§13.1.3)
+    if not request_known(head) or head.method in ("GET", "HEAD"):
+        return None
+    return (
+        f"a 304 response answers a {head.method} request; only a conditional GET or HEAD is "
+        "answered with 304 (other methods get 412 when a condition fails)."
+    )
+
+
 LOCATION_MISSING = Rule(
     id="location-missing",
     severity=Severity.WARNING,
     reference=Reference(9110, "15.4"),
     summary="A redirect names its target in Location",
+    quote=(
+        "The server SHOULD generate a Location header field in the response containing a "
+        "preferred URI reference for the new permanent URI. (RFC 9110 §15.4.2; the same for "
+        "302, 307 and 308) | the server is redirecting the user agent to a different "
+        "resource, as indicated by a URI in the Location header field (RFC 9110 §15.4.4)"
+    ),
     check=requires(b"location", "Location"),
     statuses=frozenset({301, 302, 303, 307, 308}),
     reads=SHAPE_ONLY,
+    requires=b"location",
 )
 
 NOT_MODIFIED_REPRESENTATION_FIELDS = Rule(
@@ -41,6 +79,10 @@ NOT_MODIFIED_REPRESENTATION_FIELDS = Rule(
     severity=Severity.WARNING,
     reference=Reference(9110, "15.4.5"),
     summary="A 304 response should not carry representation metadata",
+    quote=(
+        "a sender SHOULD NOT generate representation metadata other than the above listed "
+        "fields unless said metadata exists for the purpose of guiding cache updates"
+    ),
     check=_not_modified_fields,
     fix=_not_modified_fix,
     fix_summary="remove the representation metadata fields",
@@ -48,7 +90,39 @@ NOT_MODIFIED_REPRESENTATION_FIELDS = Rule(
     reads=SHAPE_ONLY,
 )
 
+NOT_MODIFIED_UNCONDITIONAL = Rule(
+    id="not-modified-unconditional",
+    severity=Severity.INFO,
+    reference=Reference(9110, "15.4.5"),
+    summary="A 304 response answers a conditional GET or HEAD",
+    quote=(
+        "The 304 (Not Modified) status code indicates that a conditional GET or HEAD request "
+        "has been received and would have resulted in a 200 (OK) response if it were not for "
+        "the fact that the condition evaluated to false."
+    ),
+    check=_not_modified_unconditional,
+    statuses=frozenset({304}),
+)
+
+NOT_MODIFIED_METHOD = Rule(
+    id="not-modified-method",
+    severity=Severity.ERROR,
+    reference=Reference(9110, "13.1.2"),
+    summary="Only a GET or HEAD is answered with 304",
+    quote=(
+        "if the request method was GET or HEAD, the server SHOULD respond with a 304 (Not "
+        "Modified) status code, including the cache-related header fields (particularly ETag) "
+        "of the selected representation that has a current entity tag matching the condition. "
+        "For all other request methods, the server MUST respond with a 412 (Precondition "
+        "Failed) status code."
+    ),
+    check=_not_modified_method,
+    statuses=frozenset({304}),
+)
+
 RULES = (
     LOCATION_MISSING,
     NOT_MODIFIED_REPRESENTATION_FIELDS,
+    NOT_MODIFIED_UNCONDITIONAL,
+    NOT_MODIFIED_METHOD,
 )

@@ -79,26 +79,39 @@ STATUS_CODE_INVALID = Rule(
     severity=Severity.ERROR,
     reference=Reference(9110, "15"),
     summary="A status code is a three-digit integer from 100 to 599",
+    quote="All valid status codes are within the range of 100 to 599, inclusive.",
     check=_invalid,
     fix=_invalid_fix,
     fix_summary="remove the control characters of the status line (the status stays invalid)",
     reads=SHAPE_ONLY,
 )
 
+# Info, not warning: no RFC sentence keeps a sender from using an unregistered or deprecated
+# code ("HTTP status codes are extensible", RFC 9110 §15; a recipient treats an unrecognized
+# one as the x00 of its class).  Strict mode does not raise on httpbin's 418 or a 499.
 STATUS_CODE_UNREGISTERED = Rule(
     id="status-code-unregistered",
-    severity=Severity.WARNING,
+    severity=Severity.INFO,
     reference=Reference(9110, "16.2.1"),
     summary="The status code is not registered with IANA",
+    quote=(
+        'HTTP status codes are extensible. (RFC 9110 §15) | The "Hypertext Transfer Protocol '
+        '(HTTP) Status Code Registry", maintained by IANA at '
+        "<https://www.iana.org/assignments/http-status-codes>, registers status code numbers."
+    ),
     check=_unregistered,
     reads=SHAPE_ONLY,
 )
 
 STATUS_CODE_DEPRECATED = Rule(
     id="status-code-deprecated",
-    severity=Severity.WARNING,
+    severity=Severity.INFO,
     reference=Reference(9110, "16.2.1"),
     summary="The status code is deprecated, unused or obsoleted",
+    quote=(
+        "The 305 (Use Proxy) status code was defined in a previous version of this "
+        "specification and is now deprecated (RFC 9110 §15.4.6)"
+    ),
     check=_deprecated,
     statuses=frozenset({102, 305, 306, 418, 510}),
     reads=SHAPE_ONLY,
@@ -109,6 +122,11 @@ STATUS_INTERIM_FINAL = Rule(
     severity=Severity.ERROR,
     reference=Reference(9110, "15"),
     summary="A 1xx response is interim and cannot be the final response",
+    quote=(
+        'zero or more interim (non-final) responses with status codes in the "informational" '
+        "(1xx) range, followed by exactly one final response with a status code in one of the "
+        "other ranges."
+    ),
     check=_interim_final,
     statuses=frozenset(range(100, 200)),
     reads=SHAPE_ONLY,
@@ -119,6 +137,7 @@ REASON_PHRASE_INVALID = Rule(
     severity=Severity.ERROR,
     reference=Reference(9112, "4"),
     summary="A reason phrase is made of HTAB, SP and visible characters only",
+    quote="reason-phrase = 1*( HTAB / SP / VCHAR / obs-text )",
     check=_reason_invalid,
     fix=_reason_fix,
     fix_summary="replace the phrase with the IANA reason phrase",

@@ -65,7 +65,9 @@ class _Guards:
             with self._lock:
                 engine = self._engines.get(protocol)
                 if engine is None:
-                    engine = self._engines[protocol] = Engine(protocol, self.config)
+                    engine = self._engines[protocol] = Engine(
+                        protocol, self.config, framework="django"
+                    )
         return engine
 
     def engines(self) -> tuple[Engine, ...]:
@@ -137,7 +139,7 @@ class StatusGuardMiddleware:
             detected = profile_named(config.server, http_version(version))
         server = with_date(detected, config.server_date)
         exchange = engine.exchange(request.method or "GET", version, server, _READER, request)
-        _guard(exchange, response)
+        _guard(exchange, response, isinstance(request, ASGIRequest))
         return response
 
 
@@ -161,28 +163,35 @@ class _RequestReader:
 _READER = _RequestReader()
 
 
-def _guard(exchange: Exchange, response: HttpResponseBase) -> None:
+def _guard(exchange: Exchange, response: HttpResponseBase, asgi: bool) -> None:
     known: HttpResponse | None = None  # a response whose content is known before sending
     content: bytes | None = None
     if not response.streaming and isinstance(response, HttpResponse):
         known = response
         content = response.content
-    # Set-Cookie lines are not in response.items(); no rule looks at them and they cannot
-    # carry CR/LF (SimpleCookie quotes), so they are left to Django.
-    lines = list(response.items())
+    # The cookies are not in response.items(): Django's handlers write one Set-Cookie line
+    # per cookie after the other fields, as below.  SimpleCookie quotes values, not
+    # attributes: a path or domain taken from the request can carry CR/LF.
+    fields = list(response.items())
+    cookies = _cookie_lines(response, asgi)
+    lines = fields + [line for _, line in cookies]
     status = f"{response.status_code} {response.reason_phrase}"
     out = exchange.start(status, lines, None if content is None else len(content))
     if out is HOLD:  # a stream: its head goes out with Django's, before any content
         out = exchange.commit(None, None)
     if isinstance(out, Unjudged):  # statusguard failed: only what would split the response goes
         kept = {id(line) for line in out.headers}
-        for name, _ in [line for line in lines if id(line) not in kept]:
+        for name, _ in [line for line in fields if id(line) not in kept]:
             del response.headers[name]
+        for key, line in cookies:
+            if id(line) not in kept:
+                del response.cookies[key]
     elif isinstance(out, Extended):  # what the server needs, added to the app's head
         for raw_name, raw_value in out.lines:
             response.headers[raw_name.decode("latin-1")] = raw_value.decode("latin-1")
     elif out is not SAME:
-        _apply_head(response, lines, out)
+        _apply_head(response, fields, out)
+        _apply_cookies(response, cookies, out)
     if exchange.phase is not Phase.BODY:
         return
     if known is not None and content is not None:
@@ -204,6 +213,34 @@ def _guard(exchange: Exchange, response: HttpResponseBase) -> None:
             response.streaming_content = _aguarded(source, exchange)
         else:
             response.streaming_content = _guarded(source, exchange)
+
+
+def _cookie_lines(response: HttpResponseBase, stripped: bool) -> list[tuple[str, tuple[str, str]]]:
+    """Each cookie's key and the Set-Cookie line Django's handler sends for it: WSGIHandler
+    sends ``cookie.output(header="")`` (a leading space, optional whitespace on HTTP/1.x),
+    ASGIHandler the same stripped."""
+    lines = []
+    for key, morsel in response.cookies.items():
+        value = morsel.output(header="")
+        lines.append((key, ("Set-Cookie", value.strip() if stripped else value)))
+    return lines
+
+
+def _apply_cookies(
+    response: HttpResponseBase, cookies: list[tuple[str, tuple[str, str]]], after: Head
+) -> None:
+    """Drop the cookies whose Set-Cookie line the repaired head no longer has (a line with
+    CR/LF is dropped, never rewritten)."""
+    if not cookies:
+        return
+    kept = [v.decode("latin-1") for n, v in after.headers if n.lower() == b"set-cookie"]
+    for key, (_, value) in cookies:
+        if value in kept:
+            kept.remove(value)
+        elif value.strip() in kept:
+            kept.remove(value.strip())
+        else:
+            del response.cookies[key]
 
 
 def _file_size(file: object) -> int | None:
@@ -230,6 +267,8 @@ def _apply_head(response: HttpResponseBase, lines: list[tuple[str, str]], after:
     wanted: dict[str, tuple[str, str]] = {}
     for raw_name, raw_value in after.headers:
         name = raw_name.decode("latin-1")
+        if name.lower() == "set-cookie" and not response.has_header(name):
+            continue  # a cookie's line (_apply_cookies)
         wanted[name.lower()] = (name, raw_value.decode("latin-1"))
     if [(n.lower(), v) for n, v in lines] == [(n.lower(), v) for n, v in wanted.values()]:
         return
