@@ -36,7 +36,8 @@ checked by ``tests/contrib/test_fastapi.py``:
     Every server sends it as is.  warn and fix: sent unchanged and
     ``[www-authenticate-missing]`` logged -- fix mode never invents a challenge.  strict: 500.
 
-``GET /plain`` is a correct response, for comparison.
+``GET /plain`` (and ``HEAD /plain``, declared beside it) is a correct response, for
+comparison.
 """
 
 from __future__ import annotations
@@ -72,7 +73,9 @@ def me() -> dict[str, str]:
     raise HTTPException(status_code=401, detail="Not authenticated")
 
 
-@router.get("/plain")
+# HEAD beside GET: FastAPI's @router.get registers GET only, and answers HEAD with a 405
+# (RFC 9110 §9.1: "All general-purpose servers MUST support the methods GET and HEAD.").
+@router.api_route("/plain", methods=["GET", "HEAD"])
 def plain() -> Response:
     # A correct response, for comparison.
     return Response(b"plain", media_type="text/plain")

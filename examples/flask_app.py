@@ -11,13 +11,15 @@ then ask it for the routes below, e.g. ``curl -si http://127.0.0.1:5000/reset``:
 - ``/``          a correct response: nothing happens in any mode;
 - ``/reset``     a 205 with a body (werkzeug empties 204 and 304 bodies, not 205's);
 - ``/private``   a 401 without ``WWW-Authenticate`` (never invented: warned, or raised);
-- ``/dated``     the view sets ``Date``, and the dev server adds its own: two ``Date`` lines
-  unless the guard fixes it;
+- ``/dated``     the view sets ``Date``, and the dev server adds its own: the second line is
+  the server's doing, so every mode but warn drops it (a compatibility step, never a raise);
 - ``/methods``   a 405 without ``Allow``;
 - ``/stream``    a streamed body longer than its ``Content-Length``.
 
-``strict`` turns each broken route into a 500 (the ``StatusGuardError`` is in the console, with
-the rule, the RFC section and what was seen); ``warn`` sends everything unchanged and logs each
+``strict`` turns ``/reset``, ``/private`` and ``/methods`` into a 500 (the ``StatusGuardError``
+is in the console, with the rule, the RFC sentence, what was seen and what to change), and ends
+``/stream`` at its ``Content-Length``, reported at ERROR (its head was already sent: raising
+then would corrupt the response); ``warn`` sends everything unchanged and logs each
 violation once; ``fix`` repairs what can be repaired (the 205 loses its body and gets
 ``Content-Length: 0``, the second ``Date`` and the bytes past ``Content-Length`` are gone) and
 logs the rest.  ``/stats`` shows the guard's exact counters.

@@ -498,6 +498,40 @@ def serve(
         srv.stop()
 
 
+@contextlib.contextmanager
+def serve_command(
+    name: str,
+    argv: list[str],
+    *,
+    cwd: Path,
+    env: Mapping[str, str] | None = None,
+    ready_timeout: float = READY_TIMEOUT,
+) -> Iterator[Server]:
+    """Run a server started the way its users start it (``flask run``, ``manage.py
+    runserver``, ``uvicorn --reload``), told to listen on 127.0.0.1 port 0: the port is read
+    from the listening socket its process group holds.  Stopped with its process group."""
+    deadline = time.monotonic() + ready_timeout
+    proc = subprocess.Popen(
+        argv,
+        cwd=cwd,
+        env=_environment(env),
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        start_new_session=True,
+    )
+    assert proc.stdout is not None
+    srv = Server(name, " ".join(argv), HOST, 0, proc, _OutputPump(proc.stdout.fileno()))
+    try:
+        try:
+            _http_ready(srv, deadline, port_from_proc=True)
+        except ServerError as exc:
+            raise ServerError(f"{exc}\n--- logs ---\n{srv.logs()}") from None
+        yield srv
+    finally:
+        srv.stop()
+
+
 GetServer = Callable[[str], Server]
 
 
