@@ -2,15 +2,16 @@
 
 Every server of :data:`support.servers.EVERY_SERVER` serves this module's apps (the servers
 import ``wire.test_server_docs_facts:wsgi_app`` / ``asgi_app``): the routes of
-:mod:`apps.routes` behind the guard in fix mode, with ``server`` left to detection; ``/steps``
-answers the guard's ``stats().steps``; under ``/raw/`` (ASGI) the same routes go out unguarded.
-``/padded`` (ASGI) answers with a field value that has whitespace around it.
+:mod:`apps.unguarded` (those of :mod:`apps.routes` and ``/connection-fields``) behind the guard
+in fix mode, with ``server`` left to detection; ``/steps`` answers the guard's
+``stats().steps``; under ``/raw/`` (ASGI) the same routes go out unguarded.  ``/padded`` (ASGI)
+answers with a field value that has whitespace around it.
 
 Pinned here, per server: the profile the guard detects and the compatibility steps it applied
 to the routes (over HTTP/1.1 and, for hypercorn and granian, h2c); which ``Date`` reaches the
-wire in fix mode; what h11 (uvicorn-h11, hypercorn) does with surrounding whitespace; how
-granian and hypercorn end a 304 over h2c.  In process: what an unknown server (a test client)
-gets.  Each server runs once, for the tests of its group, and is stopped before the next.
+wire in fix mode; what uvicorn-h11 and hypercorn do with whitespace around a value; how
+granian and hypercorn end a 304 over h2c; connection-specific fields over h2c behind the guard.
+In process: what an unknown server (a test client) gets.  Each server runs once, for the tests of its group, and is stopped before the next.
 """
 
 from __future__ import annotations
@@ -20,14 +21,12 @@ import json
 from collections.abc import Iterable, Iterator
 from typing import TYPE_CHECKING, Any
 
-import httpx
 import pytest
-from apps import asgi_routes, wsgi_routes
+from apps import unguarded
 from apps.routes import DATE_1994, ROUTES
-from support.h2client import h2_exchange
+from support.h2client import h2_exchange, h2_problems
 from support.servers import EVERY_SERVER, H2C_SERVERS, Server, kind_of, serve
 from support.wire import exchange, is_imf_fixdate
-from werkzeug.test import Client
 
 from statusguard.asgi import ASGIStatusGuard
 from statusguard.wsgi import WSGIStatusGuard
@@ -47,7 +46,7 @@ def _steps_json(guard: WSGIStatusGuard | ASGIStatusGuard) -> bytes:
     return json.dumps(sorted([*key, count] for key, count in steps.items())).encode()
 
 
-_wsgi_guard = WSGIStatusGuard(wsgi_routes.app, mode="fix")
+_wsgi_guard = WSGIStatusGuard(unguarded.wsgi, mode="fix")
 
 
 def wsgi_app(environ: WSGIEnvironment, start_response: StartResponse) -> Iterable[bytes]:
@@ -64,7 +63,7 @@ async def _routes(scope: Scope, receive: Receive, send: Send) -> None:
         await send({"type": "http.response.start", "status": 200, "headers": headers})
         await send({"type": "http.response.body", "body": b"hello"})
         return
-    await asgi_routes.app(scope, receive, send)
+    await unguarded.asgi(scope, receive, send)
 
 
 _asgi_guard = ASGIStatusGuard(_routes, mode="fix")
@@ -266,6 +265,17 @@ def test_h2_refuses_a_304_length_only_when_a_data_frame_ends_it(
         assert h2.client_error is None
 
 
+@pytest.mark.parametrize("server_name", sorted(H2), indirect=True)
+def test_connection_specific_fields_are_removed_over_h2(running: Server, server_name: str) -> None:
+    # An app written for HTTP/1.1 sends Connection, Keep-Alive, Proxy-Connection, Upgrade;
+    # both servers strip them over h2c on their own (H[*/connection-fields]); so does the
+    # guard (connection-specific-field; hop-by-hop-field under WSGI).
+    path = unguarded.CONNECTION_FIELDS.path
+    h2 = h2_exchange(running, "GET", path)
+    assert h2_problems(h2, expected_status=200, no_content=False) == [], h2.describe()
+    assert h2.first.connection_specific == []
+
+
 # -- an unknown server: a test client ----------------------------------------------------------
 
 
@@ -280,10 +290,15 @@ def _date_app(date: str | None) -> WSGIApplication:
     return app
 
 
-@pytest.mark.parametrize(("date", "expected"), [(None, NOW), (APP, APP)])
+DATE_PARAMS = [pytest.param(None, NOW, id="no Date"), pytest.param(APP, APP, id="a valid Date")]
+
+
+@pytest.mark.parametrize(("date", "expected"), DATE_PARAMS)
 def test_an_unknown_wsgi_server_gets_a_date_where_the_app_sent_none(
     date: str | None, expected: str
 ) -> None:
+    from werkzeug.test import Client  # (not in the servers that import this module)
+
     guard = WSGIStatusGuard(_date_app(date), mode="fix")
     response = Client(guard).get("/")  # werkzeug's test client sets no SERVER_SOFTWARE
     assert one_date([v.encode() for v in response.headers.getlist("Date")]) == expected
@@ -291,10 +306,12 @@ def test_an_unknown_wsgi_server_gets_a_date_where_the_app_sent_none(
     assert guard.stats().steps == added
 
 
-@pytest.mark.parametrize(("date", "expected"), [(None, NOW), (APP, APP)])
+@pytest.mark.parametrize(("date", "expected"), DATE_PARAMS)
 def test_an_unknown_asgi_server_gets_a_date_where_the_app_sent_none(
     date: str | None, expected: str
 ) -> None:
+    import httpx  # (not in the servers that import this module)
+
     async def app(scope: Scope, receive: Receive, send: Send) -> None:
         headers = [(b"content-type", b"text/plain")]
         if date is not None:
