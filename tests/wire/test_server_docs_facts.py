@@ -11,7 +11,8 @@ Pinned here, per server: the profile the guard detects and the compatibility ste
 to the routes (over HTTP/1.1 and, for hypercorn and granian, h2c); which ``Date`` reaches the
 wire in fix mode; what uvicorn-h11 and hypercorn do with whitespace around a value; how
 granian and hypercorn end a 304 over h2c; connection-specific fields over h2c behind the guard.
-In process: what an unknown server (a test client) gets.  Each server runs once, for the tests of its group, and is stopped before the next.
+In process: what an unknown server (a test client) gets.  Each server runs once, for the tests
+of its group, and is stopped before the next.
 """
 
 from __future__ import annotations
