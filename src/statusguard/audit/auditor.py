@@ -43,7 +43,7 @@ class ProbeResult:
 
     @property
     def observed(self) -> Observed | None:
-        if self.status is None or self.error is not None:
+        if self.status is None:
             return None
         return Observed(
             self.probe.name,
@@ -141,6 +141,10 @@ def _send(transport: Transport, route: RouteSpec, probe: Probe, timeout: float) 
     headers = probe.headers if probe.name == x.REQUEST else (*BASE_HEADERS, *probe.headers)
     request = Request(probe.method, route.path, route.http_version, headers)
     exchange, violations = transport.send(request, timeout)
+    error = _error_text(exchange, transport.label)
+    if error is None and exchange.status == 500:
+        # The framework caught an exception of the view and answered for it.
+        error = "the application answered 500 Internal Server Error"
     return ProbeResult(
         probe,
         request,
@@ -149,7 +153,7 @@ def _send(transport: Transport, route: RouteSpec, probe: Probe, timeout: float) 
         list(exchange.headers),
         exchange.body,
         list(violations),
-        _error_text(exchange, transport.label),
+        error,
         isinstance(exchange.error, ProbeTimeoutError),
     )
 

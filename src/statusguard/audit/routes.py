@@ -118,7 +118,7 @@ def discover(app: object, params: Mapping[str, str]) -> list[RouteSpec] | None:
         "starlette": _starlette,
     }[framework]
     try:
-        return discoverer(target, params)
+        return _merged(discoverer(target, params))
     except DiscoveryError:
         raise
     except Exception as exc:  # the framework's own failure, e.g. a broken URLconf
@@ -126,6 +126,30 @@ def discover(app: object, params: Mapping[str, str]) -> list[RouteSpec] | None:
         raise DiscoveryError(
             f"reading the {framework} routes failed: {type(exc).__name__}: {text}"
         ) from None
+
+
+def _merged(routes: Iterable[RouteSpec]) -> list[RouteSpec]:
+    """One route per pattern: a router may register one rule per method for the same URL
+    (``@app.get`` and ``@app.post`` on one path), which is one resource with their methods."""
+    merged: dict[str, RouteSpec] = {}
+    for route in routes:
+        known = merged.get(route.pattern)
+        if known is None:
+            merged[route.pattern] = route
+            continue
+        methods = (
+            None
+            if known.methods is None or route.methods is None
+            else known.methods | route.methods
+        )
+        usable = known if known.skipped is None else route
+        merged[route.pattern] = replace(
+            usable,
+            methods=methods,
+            name=", ".join(n for n in (known.name, route.name) if n),
+            serves_file=known.serves_file or route.serves_file,
+        )
+    return list(merged.values())
 
 
 # -- filling path parameters ----------------------------------------------------------------
@@ -255,7 +279,7 @@ def _flask_verified(spec: RouteSpec, adapter: Any, rule: Any) -> RouteSpec:
         return replace(spec, skipped=f"{spec.path} redirects to {redirect.new_url}")
     except HTTPException as exc:
         return replace(spec, skipped=f"{spec.path} does not match it ({exc.code})")
-    if matched is not rule:
+    if matched.rule != rule.rule:
         return replace(spec, skipped=f"{spec.path} is routed to {matched.rule} instead")
     return spec
 
