@@ -105,7 +105,7 @@ class Audit:
 
     @property
     def responses(self) -> int:
-        return sum(1 for p in self.probes if p.status is not None and p.error is None)
+        return sum(1 for p in self.probes if p.status is not None)
 
     @property
     def violations(self) -> list[Violation]:

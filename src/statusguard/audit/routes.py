@@ -261,7 +261,7 @@ def _flask_static(spec: RouteSpec, rule: Any, folder: str, params: Mapping[str, 
     (argument,) = rule.arguments or ("filename",)
     chosen = params.get(argument) or _first_file(folder)
     if chosen is None:
-        return replace(spec, skipped=f"the static folder {folder} holds no file")
+        return replace(spec, skipped=f"the static folder {folder} has no file to request")
     path, reason = _fill(rule.rule, _FLASK_PARAMETER, {}, {argument: chosen})
     return replace(spec, path=path, skipped=reason)
 
