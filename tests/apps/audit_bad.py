@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import asyncio
 import threading
+from collections.abc import Awaitable, Callable
+from typing import Any
 
 from flask import Flask
 
@@ -33,3 +36,23 @@ def create_app() -> Flask:
 
 def make_nothing() -> None:
     return None
+
+
+async def asgi_app(
+    scope: dict[str, Any],
+    receive: Callable[[], Awaitable[dict[str, Any]]],
+    send: Callable[[dict[str, Any]], Awaitable[None]],
+) -> None:
+    """A raw ASGI app: /slow never answers, /boom raises, the rest is a plain 200."""
+    if scope["type"] != "http":
+        return
+    if scope["path"] == "/slow":
+        await asyncio.sleep(60)
+    if scope["path"] == "/boom":
+        raise RuntimeError("the cache is down")
+    headers = [(b"content-type", b"text/plain"), (b"content-length", b"2")]
+    await send({"type": "http.response.start", "status": 200, "headers": headers})
+    await send({"type": "http.response.body", "body": b"ok"})
+
+
+STATUSGUARD_PATHS = ["/ok", "/slow", "/boom"]
