@@ -14,6 +14,12 @@ RELEASE = threading.Event()  # the test sets it when it is done, so that /slow r
 app = Flask(__name__)
 
 
+@app.get("/slow")
+def slow() -> str:
+    RELEASE.wait(60)
+    return "late"
+
+
 @app.get("/ok")
 def ok() -> str:
     return "ok"
@@ -22,12 +28,6 @@ def ok() -> str:
 @app.get("/boom")
 def boom() -> str:
     raise RuntimeError("the database is down")
-
-
-@app.get("/slow")
-def slow() -> str:
-    RELEASE.wait(60)
-    return "late"
 
 
 def create_app() -> Flask:
@@ -55,4 +55,4 @@ async def asgi_app(
     await send({"type": "http.response.body", "body": b"ok"})
 
 
-STATUSGUARD_PATHS = ["/ok", "/slow", "/boom"]
+STATUSGUARD_PATHS = ["/slow", "/ok", "/boom"]

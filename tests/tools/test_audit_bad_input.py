@@ -123,12 +123,12 @@ def test_views_that_raise_and_hang_are_findings_on_their_routes(
     assert not by_route["/ok"]["failed"]
     assert report["summary"]["failures"] == 3
     assert err.splitlines() == [
+        "statusguard check: GET /slow (apps.audit_bad:app): no complete response within "
+        "0.5 s (--timeout)",
         "statusguard check: GET /boom (apps.audit_bad:app): the application answered 500 "
         "Internal Server Error",
         "statusguard check: HEAD /boom (apps.audit_bad:app): the application answered 500 "
         "Internal Server Error",
-        "statusguard check: GET /slow (apps.audit_bad:app): no complete response within "
-        "0.5 s (--timeout)",
     ]
 
 

@@ -16,6 +16,7 @@ from xml.etree import ElementTree
 from .. import __version__
 from ..model import Severity, Violation
 from ..rules import RULES_BY_ID
+from ..rules import exchanges as x
 from ..rules.exchanges import ALL_PROBES, CROSS_RULES_BY_ID
 from .auditor import Audit, ProbeResult, RouteResult
 from .probes import PROBE_PURPOSES
@@ -461,7 +462,9 @@ def _cell(probe: ProbeResult | None) -> str:
 def render_html(audit: Audit, title: str = "statusguard check") -> str:
     """One self-contained page: the summary, then the matrix of routes × probes."""
     used = {p.name for p in audit.probes}
-    columns = [name for name in ALL_PROBES if name in used]
+    # A request given as it is comes first: the bundled example's own column.
+    order = (x.REQUEST, *(name for name in ALL_PROBES if name != x.REQUEST))
+    columns = [name for name in order if name in used]
     summary = as_json(audit)["summary"]
     assert isinstance(summary, dict)
     counts = [
