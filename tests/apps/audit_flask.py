@@ -35,9 +35,9 @@ def create_app(config: str = "default") -> Flask:
 
     @app.post("/api/items")
     def create_item() -> tuple[Response, int, dict[str, str]]:
-        item = {"id": len(items) + 1, "name": "new"}
-        items[item["id"]] = item
-        return jsonify(item), 201, {"Location": url_for("get_item", item_id=item["id"])}
+        item_id = len(items) + 1
+        items[item_id] = {"id": item_id, "name": "new"}
+        return jsonify(items[item_id]), 201, {"Location": url_for("get_item", item_id=item_id)}
 
     @app.get("/api/items/<int:item_id>")
     def get_item(item_id: int) -> Response:

@@ -14,6 +14,7 @@ from collections.abc import Iterator
 from contextlib import redirect_stdout
 from io import StringIO
 from pathlib import Path
+from typing import Any
 
 import jsonschema
 import pytest
@@ -28,7 +29,7 @@ from . import chromium
 TESTS = Path(__file__).resolve().parents[1]
 SRC = TESTS.parent / "src"
 
-Report = dict[str, object]
+Report = dict[str, Any]
 
 
 def check(*argv: str, fmt: str) -> tuple[int, str]:
@@ -121,14 +122,14 @@ def test_findings_carry_route_request_and_rule(release_slow_views: None) -> None
     }
 
 
-# -- JUnit XML -------------------------------------------------------------------------------------
+# -- JUnit XML -----------------------------------------------------------------------------------
 
 
 @pytest.mark.parametrize("argv", AUDITS)
 def test_junit_report_is_read_back_by_a_junit_parser(
     argv: tuple[str, ...], tmp_path: Path, release_slow_views: None
 ) -> None:
-    status, out = check(*argv, fmt="json")
+    _status, out = check(*argv, fmt="json")
     report = json.loads(out)
     _, xml = check(*argv, fmt="junit")
     path = tmp_path / "report.xml"
