@@ -172,3 +172,23 @@ def browser(executable: str) -> Iterator[Browser]:
                 os.killpg(process.pid, 9)
             process.wait(5)
         shutil.rmtree(profile, ignore_errors=True)
+
+
+def main(argv: list[str]) -> int:
+    """``python tests/tools/chromium.py REPORT.html OUT.png [CSS-SELECTOR-TO-OPEN]``: the
+    screenshot of docs/audit.md (a report, with one ``<details>`` opened)."""
+    page, picture, *selector = argv
+    executable = find()
+    if executable is None:
+        print("chromium is not installed (scripts/ensure-chromium.sh)", file=sys.stderr)
+        return 1
+    with browser(executable) as session:
+        tab = session.open(Path(page).resolve().as_uri(), width=1400)
+        if selector:
+            session.evaluate(tab, f"document.querySelector({json.dumps(selector[0])}).open = true")
+        session.screenshot(tab, Path(picture))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))

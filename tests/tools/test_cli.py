@@ -189,7 +189,7 @@ def test_check_in_a_terminal_prints_a_table_grouped_by_route(
     )
     assert status == 1
     lines = out.splitlines()
-    assert lines[0].startswith("✗ GET /401-no-challenge  1 probe  statusguard.demo:wsgi_app")
+    assert lines[0] == "✗ GET /401-no-challenge  1 probe"  # one app: no app name per route
     assert lines[1].split() == ["PROBE", "METHOD", "STATUS", "RULE", "SEVERITY", "FIX"]
     rows = [line for line in lines if line.startswith("  request")]
     assert [row.split() for row in rows] == [

@@ -141,9 +141,10 @@ def _paint(text: str, code: str, colour: bool) -> str:
 def _write_table(audit: Audit, out: TextIO, *, colour: bool) -> None:
     width = max(shutil.get_terminal_size().columns, 60)
     indent = "      "
+    several = len(audit.apps) > 1
     for route in audit.routes:
         title = f"{route.route.label}"
-        where = f"  {route.app}"
+        where = f"  {route.app}" if several else ""
         if route.skipped is not None:
             mark = _paint("-", _DIM, colour)
             print(

@@ -259,13 +259,13 @@ def _not_modified_fields(first: Observed, second: Observed) -> str | None:
     ]
     problems = []
     if missing:
-        problems.append(f"it drops {', '.join(missing)}, which the 200 carried")
+        problems.append(f"drops {', '.join(missing)}, which the 200 carried")
     etag, kept = first.get(b"etag"), second.get(b"etag")
     if etag is not None and kept is not None and etag != kept:
-        problems.append(f"its ETag is {_text(kept)} where the 200 sent {_text(etag)}")
+        problems.append(f"carries ETag: {_text(kept)} where the 200 sent {_text(etag)}")
     vary, kept_vary = first.get(b"vary"), second.get(b"vary")
     if vary is not None and kept_vary is not None and _vary(vary) != _vary(kept_vary):
-        problems.append(f"its Vary is {_text(kept_vary)} where the 200 sent {_text(vary)}")
+        problems.append(f"carries Vary: {_text(kept_vary)} where the 200 sent {_text(vary)}")
     if not problems:
         return None
     return f"the 304 to {second.method} ({second.probe}) {'; '.join(problems)}."
