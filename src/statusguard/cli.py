@@ -459,7 +459,7 @@ def _command_rules(args: argparse.Namespace, out: TextIO) -> int:
             (
                 rule.id,
                 rule.severity.value,
-                format_statuses(rule.statuses) if isinstance(rule, Rule) else "check",
+                format_statuses(rule.statuses),
                 str(rule.reference),
                 "yes" if rule.fix is not None else "no",
                 rule.summary,

@@ -7,6 +7,8 @@ import json
 import os
 import subprocess
 import sys
+from contextlib import redirect_stdout
+from io import StringIO
 from pathlib import Path
 from typing import Any
 
@@ -357,3 +359,26 @@ def test_a_route_that_cannot_be_filled_is_skipped_with_the_reason(
         assert {r["route"]: r["path"] for r in routes(filled)}["/paint/<colour:c>"] == "/paint/red"
     finally:
         sys.modules.pop("custom_converter_app", None)
+
+
+# -- the examples of docs/audit.md -------------------------------------------------------------
+
+
+class _Terminal(StringIO):
+    def isatty(self) -> bool:
+        return True
+
+
+@pytest.mark.parametrize("app", ["apps.audit_flask:create_app", "apps.audit_fastapi:app"])
+def test_the_example_reports_of_docs_audit_md_are_current(
+    app: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # What a person sees on an 96-column terminal without colour, as docs/audit.md shows it.
+    monkeypatch.setenv("NO_COLOR", "1")
+    monkeypatch.setenv("COLUMNS", "96")
+    monkeypatch.chdir(TESTS)
+    out = _Terminal()
+    with redirect_stdout(out):
+        main(["check", app])
+    page = (TESTS.parent / "docs" / "audit.md").read_text(encoding="utf-8")
+    assert f"$ statusguard check {app}\n{out.getvalue().rstrip()}\n```" in page
