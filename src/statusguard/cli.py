@@ -1,8 +1,9 @@
 """The ``statusguard`` command (also ``python -m statusguard``).
 
-``check`` sends requests in-process to a WSGI or ASGI app wrapped in a guard, ``lint`` checks a
-captured response, ``explain`` prints the table record of a status code, ``rules`` the
-catalogue.  The checking itself is the engine's; this module only drives it and prints.
+``check`` audits every route of an app, in process or over a socket (``statusguard.audit``),
+``lint`` checks a captured response, ``explain`` prints the table record of a status code,
+``rules`` the catalogue and the rules across responses.  The checking itself is the engine's;
+this module only parses the command line and prints.
 Exit status: 0 nothing of error severity, 1 a violation of error severity (or an app that
 failed), 2 a usage error, always with a one-line message and never a traceback.
 """

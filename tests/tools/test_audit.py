@@ -381,4 +381,9 @@ def test_the_example_reports_of_docs_audit_md_are_current(
     with redirect_stdout(out):
         main(["check", app])
     page = (TESTS.parent / "docs" / "audit.md").read_text(encoding="utf-8")
-    assert f"$ statusguard check {app}\n{out.getvalue().rstrip()}\n```" in page
+    shown = f"$ statusguard check {app}\n{out.getvalue().rstrip()}\n```"
+    assert shown in page, (
+        f"docs/audit.md shows another report of {app}: replace it with this one (what "
+        f"`cd tests && NO_COLOR=1 COLUMNS=96 statusguard check {app}` prints on a terminal):\n"
+        + out.getvalue()
+    )
