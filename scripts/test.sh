@@ -12,4 +12,5 @@ fi
 .venv/bin/ruff check .
 .venv/bin/ruff format --check .
 .venv/bin/mypy
+bash scripts/ensure-chromium.sh  # the browser of the HTML report test, where it can be had
 exec .venv/bin/python -m pytest "$@"

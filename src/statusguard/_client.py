@@ -9,6 +9,7 @@ app in a guard first.
 
 from __future__ import annotations
 
+import ast
 import asyncio
 import contextlib
 import importlib
@@ -51,6 +52,7 @@ Send = Callable[[Message], Awaitable[None]]
 ASGIApp = Callable[[MutableMapping[str, Any], Receive, Send], Awaitable[None]]
 
 _ASGI_VERSION = {"version": "3.0", "spec_version": "2.4"}
+USER_AGENT = "statusguard-check"
 
 
 class AppError(Exception):
@@ -59,12 +61,12 @@ class AppError(Exception):
 
 @dataclass(frozen=True, slots=True)
 class Request:
-    """One request to send: ``path`` may carry a query string."""
+    """One request to send: ``path`` may carry a query string; ``headers`` are the request's
+    fields (``Host`` and ``User-Agent`` are added)."""
 
     method: str
     path: str
     http_version: str = "1.1"
-    # Request header fields beyond Host and User-Agent (Range, If-None-Match, Expect, ...).
     headers: tuple[tuple[str, str], ...] = ()
 
     def __str__(self) -> str:
@@ -81,6 +83,7 @@ class Exchange:
     headers: list[tuple[bytes, bytes]] = field(default_factory=list)
     body: bytes = b""
     error: BaseException | None = None
+    reason: str | None = None  # the reason phrase, where the client sees one
 
 
 # -- loading -----------------------------------------------------------------------------------
@@ -102,9 +105,17 @@ def cwd_on_path() -> Iterator[None]:
 
 
 def load_app(spec: str) -> tuple[object, ModuleType]:
-    """Import ``module:attribute`` (the attribute may be dotted); run it inside
-    :func:`cwd_on_path`.  Raises :class:`AppError` with a one-line message."""
+    """Import ``module:attribute`` (the attribute may be dotted) and return the app it names;
+    run it inside :func:`cwd_on_path`.  As ``flask --app`` does, ``module:create_app()`` (with
+    literal arguments, if any) calls a factory, and so does ``module:create_app`` when it names
+    a function that takes no argument (a WSGI or ASGI app takes two or three).  Raises
+    :class:`AppError` with a one-line message."""
     module_name, colon, attribute = spec.partition(":")
+    attribute = attribute.strip()
+    call: tuple[tuple[object, ...], dict[str, object]] | None = None
+    if attribute.endswith(")") and "(" in attribute:
+        attribute, _, arguments = attribute.partition("(")
+        call = _factory_arguments(spec, arguments[:-1])
     if not colon or not module_name or not attribute:
         raise AppError(f"APP must be module:attribute, such as myproject.wsgi:app, not {spec!r}")
     try:
@@ -125,9 +136,54 @@ def load_app(spec: str) -> tuple[object, ModuleType]:
             target = getattr(target, part)
         except AttributeError:
             raise AppError(f"{module_name!r} has no attribute {attribute!r}") from None
+    if call is None and _is_factory(target):
+        call = ((), {})
+    if call is not None:
+        target = _call_factory(f"{module_name}:{attribute}", target, *call)
     if not callable(target):
         raise AppError(f"{spec} is a {type(target).__name__}, not a WSGI or ASGI application")
     return target, module
+
+
+def _factory_arguments(spec: str, text: str) -> tuple[tuple[object, ...], dict[str, object]]:
+    """The literal arguments of ``create_app(...)`` in an APP, as ``flask --app`` takes them."""
+    try:
+        expression = ast.parse(f"f({text})", mode="eval").body
+        assert isinstance(expression, ast.Call)
+        args = tuple(ast.literal_eval(arg) for arg in expression.args)
+        kwargs = {str(k.arg): ast.literal_eval(k.value) for k in expression.keywords}
+    except (SyntaxError, ValueError, AssertionError, TypeError):
+        raise AppError(
+            f"the arguments in {spec!r} must be Python literals, such as create_app('dev')"
+        ) from None
+    return args, kwargs
+
+
+def _is_factory(target: object) -> bool:
+    """A plain function that can be called with no argument: an app factory."""
+    if not inspect.isfunction(target) or inspect.iscoroutinefunction(target):
+        return False
+    try:
+        inspect.signature(target).bind()
+    except TypeError:
+        return False
+    return True
+
+
+def _call_factory(
+    name: str, factory: object, args: tuple[object, ...], kwargs: dict[str, object]
+) -> object:
+    if not callable(factory):
+        raise AppError(f"{name} is a {type(factory).__name__}, not an app factory")
+    try:
+        app = factory(*args, **kwargs)
+    except (Exception, SystemExit) as exc:
+        raise AppError(f"the app factory {name}() raised {_one_line(exc)}") from None
+    if app is None or not callable(app):
+        raise AppError(
+            f"the app factory {name}() returned {type(app).__name__}, not a WSGI or ASGI app"
+        )
+    return app
 
 
 def _one_line(exc: BaseException) -> str:
@@ -178,12 +234,16 @@ def _environ(request: Request) -> WSGIEnvironment:
         "SERVER_PROTOCOL": f"HTTP/{request.http_version}",
         "wsgi.input": io.BytesIO(),
         "wsgi.errors": io.StringIO(),
+        "HTTP_USER_AGENT": USER_AGENT,
     }
     for name, value in request.headers:
         key = name.upper().replace("-", "_")
-        if key not in ("CONTENT_TYPE", "CONTENT_LENGTH"):
-            key = "HTTP_" + key
-        environ[key] = f"{environ[key]}, {value}" if key in environ else value
+        if key in ("CONTENT_TYPE", "CONTENT_LENGTH"):
+            environ[key] = value
+        else:
+            key = f"HTTP_{key}"
+            # Several lines of one field reach a WSGI app joined with ", " (PEP 3333, CGI).
+            environ[key] = f"{environ[key]}, {value}" if key in environ else value
     setup_testing_defaults(environ)
     return environ
 
@@ -198,8 +258,9 @@ def send_wsgi(app: WSGIApplication, request: Request) -> Exchange:
     ) -> Callable[[bytes], object]:
         if exc_info is not None and chunks:
             raise exc_info[1].with_traceback(exc_info[2])  # type: ignore[union-attr]
-        code = status.split(" ", 1)[0]
+        code, _, reason = status.partition(" ")
         exchange.status = int(code) if code.isdigit() else 0
+        exchange.reason = reason
         exchange.headers = [
             (name.encode("latin-1"), value.encode("latin-1", "replace")) for name, value in headers
         ]
@@ -309,7 +370,7 @@ async def _send_one(app: ASGIApp, request: Request, state: dict[str, Any]) -> Ex
         "root_path": "",
         "headers": [
             (b"host", b"localhost"),
-            (b"user-agent", b"statusguard-check"),
+            (b"user-agent", USER_AGENT.encode()),
             *((n.lower().encode("latin-1"), v.encode("latin-1")) for n, v in request.headers),
         ],
         "client": ("127.0.0.1", 50000),

@@ -1,8 +1,9 @@
 """The ``statusguard`` command (also ``python -m statusguard``).
 
-``check`` sends requests in-process to a WSGI or ASGI app wrapped in a guard, ``lint`` checks a
-captured response, ``explain`` prints the table record of a status code, ``rules`` the
-catalogue.  The checking itself is the engine's; this module only drives it and prints.
+``check`` audits every route of an app, in process or over a socket (``statusguard.audit``),
+``lint`` checks a captured response, ``explain`` prints the table record of a status code,
+``rules`` the catalogue and the rules across responses.  The checking itself is the engine's;
+this module only parses the command line and prints.
 Exit status: 0 nothing of error severity, 1 a violation of error severity (or an app that
 failed), 2 a usage error, always with a one-line message and never a traceback.
 """
@@ -11,59 +12,41 @@ from __future__ import annotations
 
 import argparse
 import json
-import logging
 import os
 import shutil
 import sys
 import textwrap
-import warnings
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from types import ModuleType
-from typing import TYPE_CHECKING, Any, TextIO, cast
+from typing import TextIO
 
-from . import __version__, demo
+from . import __version__
 from ._capture import CaptureError, parse_responses
-from ._client import (
-    AppError,
-    ASGIApp,
-    Exchange,
-    Request,
-    cwd_on_path,
-    detect_protocol,
-    load_app,
-    send_asgi,
-    send_wsgi,
-)
-from .asgi import ASGIStatusGuard
+from ._client import cwd_on_path
+from .audit.command import CheckUsageError, run_check
 from .codes import StatusCode, lookup
 from .docs import (
     CLASS_NAMES,
     REGISTRY_NAMES,
     format_protocols,
     format_statuses,
+    render_cross_rules_table,
     render_rules_table,
     rules_for_status,
 )
 from .engine import MODES, SERVER_DATE_POLICIES
-from .errors import StatusGuardError, StatusGuardWarning
 from .model import Rule, Severity, Violation
 from .responses import check as check_response
 from .rules import CATALOGUE, RULES_BY_ID
+from .rules.exchanges import CROSS_RULES, CROSS_RULES_BY_ID, CrossRule
 from .servers import PROFILES
-from .wsgi import WSGIStatusGuard
-
-if TYPE_CHECKING:
-    from _typeshed.wsgi import WSGIApplication
 
 __all__ = ["main"]
 
 EXIT_OK = 0
 EXIT_VIOLATION = 1
 EXIT_USAGE = 2
-
-DEMO = "statusguard.demo"
 
 
 class UsageError(Exception):
@@ -82,8 +65,9 @@ class Finding:
     violation: Violation
 
     @property
-    def rule(self) -> Rule | None:
-        return RULES_BY_ID.get(self.violation.rule_id)
+    def rule(self) -> Rule | CrossRule | None:
+        rule_id = self.violation.rule_id
+        return RULES_BY_ID.get(rule_id) or CROSS_RULES_BY_ID.get(rule_id)
 
     @property
     def fixable(self) -> bool:
@@ -222,166 +206,14 @@ def _print_table(findings: Sequence[Finding], out: TextIO) -> None:
 # -- check -------------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True, slots=True)
-class Target:
-    """One app to check and the requests to send it."""
-
-    label: str
-    app: object
-    protocol: str
-    requests: tuple[Request, ...]
-    server_date: str
-    server: str = "auto"
-
-
-def _parse_request(entry: object, method: str, where: str) -> Request:
-    """A path (``"/x"``), a request line (``"HEAD /x"``, ``"GET /x HTTP/2"``) or a tuple
-    ``(method, path)`` / ``(method, path, http_version)``."""
-    parts: Sequence[object]
-    if isinstance(entry, str):
-        parts = entry.split()
-        if len(parts) == 1:
-            parts = (method, parts[0])
-    elif isinstance(entry, (tuple, list)):
-        parts = entry
-    else:
-        parts = ()
-    if not 2 <= len(parts) <= 3 or not all(isinstance(p, str) for p in parts):
-        raise UsageError(f"{where}: {entry!r} is not a path, 'METHOD /path' or (method, path)")
-    text = cast(Sequence[str], parts)
-    request_method, path = text[0].upper(), text[1]
-    version = text[2] if len(text) == 3 else "1.1"
-    version = version.removeprefix("HTTP/")
-    if not path.startswith("/"):
-        raise UsageError(f"{where}: the path {path!r} must start with /")
-    if not request_method.isalpha():
-        raise UsageError(f"{where}: {text[0]!r} is not an HTTP method")
-    return Request(request_method, path, version)
-
-
-def _module_requests(module: ModuleType, method: str) -> tuple[Request, ...] | None:
-    declared = getattr(module, "STATUSGUARD_PATHS", None)
-    if declared is None:
-        return None
-    where = f"{module.__name__}.STATUSGUARD_PATHS"
-    if isinstance(declared, str) or not isinstance(declared, Iterable):
-        raise UsageError(f"{where} must be a list of paths or (method, path) pairs")
-    requests = tuple(_parse_request(entry, method, where) for entry in declared)
-    if not requests:
-        raise UsageError(f"{where} is empty")
-    return requests
-
-
-def _demo_targets(args: argparse.Namespace) -> list[Target]:
-    server_date = args.server_date or demo.SERVER_DATE
-    by_path = {route.path: route for route in demo.ROUTES}
-    chosen: dict[str, list[Request]] = {"wsgi": [], "asgi": []}
-    if args.paths:
-        for path in args.paths:
-            request = _parse_request(path, args.method or "GET", "--path")
-            route = by_path.get(request.path.partition("?")[0])
-            if route is None:
-                chosen["wsgi"].append(request)  # the WSGI side answers 404
-                continue
-            method = args.method or route.method
-            chosen[route.protocol].append(
-                Request(method, request.path, route.http_version, route.request)
-            )
-    else:
-        for route in demo.ROUTES:
-            method = args.method or route.method
-            chosen[route.protocol].append(
-                Request(method, route.path, route.http_version, route.request)
-            )
-    apps = {"wsgi": demo.wsgi_app, "asgi": demo.asgi_app}
-    # The example is checked as if nothing stood between it and the wire (demo.SERVER).
-    return [
-        Target(
-            f"{DEMO}:{protocol}_app",
-            apps[protocol],
-            protocol,
-            tuple(requests),
-            server_date,
-            args.server or demo.SERVER,
-        )
-        for protocol, requests in chosen.items()
-        if requests
-    ]
-
-
-def _app_target(args: argparse.Namespace) -> Target:
-    try:
-        app, module = load_app(args.app)
-        protocol = detect_protocol(app)
-    except AppError as exc:
-        raise UsageError(str(exc)) from None
-    method = args.method or "GET"
-    if args.paths:
-        requests = tuple(_parse_request(p, method, "--path") for p in args.paths)
-    else:
-        requests = _module_requests(module, method) or (Request(method, "/"),)
-    return Target(
-        args.app, app, protocol, requests, args.server_date or "auto", args.server or "auto"
-    )
-
-
-# The report is the output: the guard's own log lines would only repeat it.  A logger outside
-# logging's registry (no parent, one NullHandler) is one nothing else can attach handlers to.
-_SILENT = logging.Logger("statusguard.cli")
-_SILENT.addHandler(logging.NullHandler())
-
-
-def _run_target(target: Target, mode: str, report: Report) -> None:
-    seen: list[Violation] = []
-    options: dict[str, Any] = {
-        "mode": mode,
-        "on_violation": seen.append,
-        "server_date": target.server_date,
-        "server": target.server,
-        "logger": _SILENT,
-    }
-
-    def collect(exchange: Exchange) -> None:
-        request = exchange.request
-        error = exchange.error
-        if error is not None and not isinstance(error, StatusGuardError):
-            report.failures.append(
-                f"{request} ({target.label}): the application raised "
-                f"{type(error).__name__}: {' '.join(str(error).split())}"
-            )
-        elif exchange.status is None and error is None:
-            report.failures.append(f"{request} ({target.label}): the application sent no response")
-        else:
-            report.checked += 1
-        report.findings.extend(Finding(request.method, request.path, v) for v in seen)
-        seen.clear()
-
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", StatusGuardWarning)
-        if target.protocol == "wsgi":
-            wsgi_guard = WSGIStatusGuard(cast("WSGIApplication", target.app), **options)
-            for request in target.requests:
-                collect(send_wsgi(wsgi_guard, request))
-        else:
-            asgi_guard = ASGIStatusGuard(cast(ASGIApp, target.app), **options)
-            try:
-                send_asgi(cast(ASGIApp, asgi_guard), target.requests, after=collect)
-            except AppError as exc:  # the lifespan startup failed: no request was sent
-                report.failures.append(f"{target.label}: {exc}")
-
-
 def _command_check(args: argparse.Namespace, out: TextIO) -> int:
-    report = Report()
     # The app may import more of itself while serving (Django imports views lazily): the
     # current directory stays importable for the whole check.
     with cwd_on_path():
-        targets = _demo_targets(args) if args.app is None else [_app_target(args)]
-        for target in targets:
-            _run_target(target, args.mode, report)
-    _print_report(report, args.format, "response", out)
-    for failure in report.failures:
-        print(f"statusguard check: {failure}", file=sys.stderr)
-    return report.exit_status
+        try:
+            return run_check(args, out, sys.stderr)
+        except CheckUsageError as exc:
+            raise UsageError(str(exc)) from None
 
 
 # -- lint --------------------------------------------------------------------------------------
@@ -595,8 +427,8 @@ def _command_explain(args: argparse.Namespace, out: TextIO) -> int:
 # -- rules -------------------------------------------------------------------------------------
 
 
-def _rule_json(rule: Rule) -> dict[str, object]:
-    return {
+def _rule_json(rule: Rule | CrossRule) -> dict[str, object]:
+    entry: dict[str, object] = {
         "id": rule.id,
         "severity": rule.severity.value,
         "statuses": sorted(rule.statuses) if rule.statuses is not None else None,
@@ -607,14 +439,21 @@ def _rule_json(rule: Rule) -> dict[str, object]:
         "protocols": sorted(rule.protocols),
         "phase": rule.phase,
     }
+    if isinstance(rule, CrossRule):
+        entry["quote"] = rule.quote
+        entry["compares"] = [sorted(rule.first), sorted(rule.second)]
+    return entry
 
 
 def _command_rules(args: argparse.Namespace, out: TextIO) -> int:
+    every: tuple[Rule | CrossRule, ...] = (*CATALOGUE, *CROSS_RULES)
     if args.format == "json":
-        json.dump([_rule_json(rule) for rule in CATALOGUE], out, indent=2, ensure_ascii=False)
+        json.dump([_rule_json(rule) for rule in every], out, indent=2, ensure_ascii=False)
         out.write("\n")
     elif args.format == "markdown":
         out.write(render_rules_table())
+        out.write("\n")
+        out.write(render_cross_rules_table())
     elif _is_terminal(out):
         header = ("RULE", "SEVERITY", "STATUSES", "REFERENCE", "FIX", "SUMMARY")
         rows = [
@@ -626,12 +465,12 @@ def _command_rules(args: argparse.Namespace, out: TextIO) -> int:
                 "yes" if rule.fix is not None else "no",
                 rule.summary,
             )
-            for rule in CATALOGUE
+            for rule in every
         ]
         for line in _aligned(header, rows):
             print(line, file=out)
     else:
-        for rule in CATALOGUE:
+        for rule in every:
             fix = "fixable" if rule.fix is not None else "not-fixable"
             print(
                 f"{rule.id} {rule.severity} {fix} {rule.reference.url} {rule.summary}",
@@ -660,27 +499,69 @@ def _parser() -> argparse.ArgumentParser:
 
     check = commands.add_parser(
         "check",
-        help="send requests to a WSGI or ASGI app in-process and report the violations",
+        help="audit every route of an app (in process, or a running server) and report",
         description=(
-            "Import a WSGI or ASGI app (module:attribute; which kind is detected), send it "
-            "requests in-process through a guard and report every violation. Without APP, "
-            "check the bundled example app, whose routes break every rule of the catalogue. "
-            "The paths are --path, else the module's STATUSGUARD_PATHS (a list of paths or "
-            "(method, path) pairs), else /."
+            "Audit an application the way REDbot audits one URL, for every route: GET, HEAD "
+            "against GET, OPTIONS against the router, a method the route does not accept, and, "
+            "as the GET's 200 calls for them, conditional (If-None-Match, If-Modified-Since) and "
+            "range (Range, If-Range) requests. Each response is checked against the catalogue, "
+            "and the responses of a route against each other (see docs/audit.md). Only safe "
+            "methods are sent unless --method opts in. APP is module:attribute, a factory "
+            "(module:create_app or module:create_app()), or http://HOST:PORT of a running "
+            "server (probed over a socket, the server included). Without APP, the bundled "
+            "example app, whose routes break every rule. Routes: --path, else the router's "
+            "(Flask, Django, Starlette, FastAPI) with the module's STATUSGUARD_PATHS, else /."
         ),
         epilog=_EPILOG,
     )
     check.add_argument(
-        "app", nargs="?", metavar="APP", help="module:attribute, e.g. myproject.wsgi:application"
+        "app",
+        nargs="?",
+        metavar="APP",
+        help="module:attribute, module:create_app(), or http://127.0.0.1:PORT",
     )
     check.add_argument(
         "--path",
         dest="paths",
         action="append",
         metavar="P",
-        help="a path to request (repeatable; 'HEAD /x' sets the method too)",
+        help="a route to audit (repeatable); 'HEAD /x' sends that one request as it is",
     )
-    check.add_argument("--method", metavar="M", type=str.upper, help="request method (GET)")
+    check.add_argument(
+        "--param",
+        dest="params",
+        action="append",
+        metavar="NAME=VALUE",
+        help="the value of a path parameter, e.g. --param item_id=42 (repeatable)",
+    )
+    check.add_argument(
+        "--method",
+        dest="methods",
+        action="append",
+        metavar="M",
+        type=str.upper,
+        help="also send this method (e.g. POST, with no content) to the routes that accept "
+        "it; repeatable. Without it only safe methods are sent.",
+    )
+    check.add_argument(
+        "--django-settings",
+        metavar="MODULE",
+        help="audit the Django project of this settings module (APP not needed)",
+    )
+    check.add_argument(
+        "--routes-from",
+        metavar="APP",
+        help="with a base URL: read the routes from this app (module:attribute), which is "
+        "imported but not served (default: the server's /openapi.json, else /)",
+    )
+    check.add_argument(
+        "--timeout",
+        type=float,
+        default=10.0,
+        metavar="S",
+        help="seconds each request may take (default 10); a route that takes longer is "
+        "reported and the audit goes on",
+    )
     check.add_argument(
         "--mode",
         choices=MODES,
@@ -688,7 +569,12 @@ def _parser() -> argparse.ArgumentParser:
         help="the guard's mode: warn reports and changes nothing (default), fix repairs what "
         "it can and reports what it repaired, strict raises at the first violations",
     )
-    check.add_argument("--format", choices=("text", "json"), default="text")
+    check.add_argument("--format", choices=("text", "json", "junit", "html"), default="text")
+    check.add_argument(
+        "--output",
+        metavar="FILE",
+        help="write the report to FILE and print only the summary line",
+    )
     check.add_argument(
         "--server",
         choices=sorted(PROFILES),

@@ -17,6 +17,7 @@ from pathlib import Path
 from .codes import CODES, Registry, StatusCode
 from .model import Rule
 from .rules import CATALOGUE
+from .rules.exchanges import CROSS_RULES
 
 __all__ = [
     "PAGES",
@@ -25,6 +26,7 @@ __all__ = [
     "format_statuses",
     "main",
     "render_codes_page",
+    "render_cross_rules_table",
     "render_rules_page",
     "render_rules_table",
     "rules_for_status",
@@ -141,6 +143,37 @@ def render_rules_table() -> str:
     return "\n".join(_table(header, rows)) + "\n"
 
 
+def render_cross_rules_table() -> str:
+    """The rules across responses (``statusguard.rules.exchanges.CROSS_RULES``), which
+    ``statusguard check`` applies to the probes of each route, as a Markdown table."""
+    rows = (
+        (
+            f"`{rule.id}`",
+            rule.severity.value,
+            ", ".join(sorted(rule.first)) if len(rule.first) < 4 else "any probe",
+            ", ".join(sorted(rule.second)) if len(rule.second) < 6 else "any probe",
+            _link(str(rule.reference), rule.reference.url),
+            rule.summary,
+            f"“{rule.quote}”",
+        )
+        for rule in CROSS_RULES
+    )
+    header = ("Rule", "Severity", "Compared with", "Judged", "Reference", "Summary", "The RFC")
+    return "\n".join(_table(header, rows)) + "\n"
+
+
+def _cross_rules_section() -> str:
+    return f"""
+## Rules across responses
+
+`statusguard check` also compares the responses of each route with each other: these
+{len(CROSS_RULES)} rules (`statusguard.rules.exchanges.CROSS_RULES`) judge one probe's
+response (*Judged*) against another's (*Compared with*); the probes are described in
+[audit.md](audit.md). They report only: a response cannot be repaired by looking at another.
+
+""" + render_cross_rules_table()
+
+
 def render_rules_page() -> str:
     count = len(CATALOGUE)
     intro = f"""\
@@ -164,7 +197,7 @@ which fix mode applies them). `statusguard rules` prints the same catalogue;
   messages use.
 
 """
-    return intro + render_rules_table() + "\n" + render_rules_sentences()
+    return intro + render_rules_table() + _cross_rules_section() + "\n" + render_rules_sentences()
 
 
 def render_rules_sentences() -> str:
