@@ -320,10 +320,10 @@ IF_NONE_MATCH_IGNORED = CrossRule(
     severity=Severity.ERROR,
     reference=Reference(9110, "13.1.2"),
     summary="A GET or HEAD whose If-None-Match matches the current ETag is answered 304",
-    quote="If the condition evaluates to false, the origin server MUST NOT perform the "
-    "requested method; instead, the origin server MUST respond with either a) the 304 (Not "
-    "Modified) status code if the request method is GET or HEAD or b) the 412 (Precondition "
-    "Failed) status code for all other request methods.",
+    quote="An origin server that evaluates an If-None-Match condition MUST NOT perform the "
+    "requested method if the condition evaluates to false; instead, the origin server MUST "
+    "respond with either a) the 304 (Not Modified) status code if the request method is GET or "
+    "HEAD or b) the 412 (Precondition Failed) status code for all other request methods.",
     first=frozenset({GET}),
     second=_CONDITIONAL_ETAG,
     check=_if_none_match_ignored,
@@ -336,7 +336,8 @@ IF_MODIFIED_SINCE_IGNORED = CrossRule(
     summary="A GET whose If-Modified-Since is the current Last-Modified is answered 304",
     quote="An origin server that evaluates an If-Modified-Since condition SHOULD NOT perform "
     "the requested method if the condition evaluates to false; instead, the origin server "
-    "SHOULD generate a 304 (Not Modified) response.",
+    "SHOULD generate a 304 (Not Modified) response, including only those metadata that are "
+    "useful for identifying or updating a previously cached response.",
     first=frozenset({GET}),
     second=frozenset({IF_MODIFIED_SINCE}),
     check=_if_modified_since_ignored,
@@ -482,7 +483,7 @@ OPTIONS_ALLOW_MISMATCH = CrossRule(
     severity=Severity.INFO,
     reference=Reference(9110, "10.2.1"),
     summary="The Allow of an OPTIONS response lists the methods the resource answers",
-    quote="The Allow header field lists the set of methods advertised as supported by the "
+    quote='The "Allow" header field lists the set of methods advertised as supported by the '
     "target resource.",
     first=_METHODS,
     second=frozenset({OPTIONS}),
@@ -620,8 +621,8 @@ IF_RANGE_STALE_PARTIAL = CrossRule(
     severity=Severity.ERROR,
     reference=Reference(9110, "13.1.5"),
     summary="A Range whose If-Range validator does not match is answered with the whole content",
-    quote="If the validator does not match, then the recipient MUST ignore the Range header "
-    "field.",
+    quote="A recipient of an If-Range header field MUST ignore the Range header field if the "
+    "If-Range condition evaluates to false.",
     first=frozenset({GET}),
     second=frozenset({IF_RANGE_STALE}),
     check=_if_range_stale,
@@ -633,9 +634,9 @@ IF_RANGE_CURRENT_IGNORED = CrossRule(
     severity=Severity.WARNING,
     reference=Reference(9110, "13.1.5"),
     summary="A Range whose If-Range validator matches is processed as requested",
-    quote="If the validator given in the If-Range header field matches the current validator "
-    "for the selected representation of the target resource, then the recipient SHOULD "
-    "process the Range header field as requested.",
+    quote="A recipient of an If-Range header field MUST ignore the Range header field if the "
+    "If-Range condition evaluates to false. Otherwise, the recipient SHOULD process the Range "
+    "header field as requested.",
     first=frozenset({RANGE}),
     second=frozenset({IF_RANGE}),
     check=_if_range_current,

@@ -44,11 +44,10 @@ def _not_modified_unconditional(head: Head) -> str | None:
 
 
 def _not_modified_method(head: Head) -> str | None:
-    # If-None-Match: "if the request method was GET or HEAD, the server SHOULD respond with a
-    # 304 (Not Modified) status code ...  For all other request methods, the server MUST
-    # respond with a 412 (Precondition Failed) status code." (RFC 9110 §13.1.2); and "A
-    # recipient MUST ignore If-Modified-Since if ... the request method is neither GET nor
-    # HEAD." (§13.1.3)
+    # If-None-Match: "the origin server MUST respond with either a) the 304 (Not Modified)
+    # status code if the request method is GET or HEAD or b) the 412 (Precondition Failed)
+    # status code for all other request methods." (RFC 9110 §13.1.2); and "A recipient MUST
+    # ignore If-Modified-Since if ... the request method is neither GET nor HEAD." (§13.1.3)
     if not request_known(head) or head.method in ("GET", "HEAD"):
         return None
     return (
@@ -110,11 +109,10 @@ NOT_MODIFIED_METHOD = Rule(
     reference=Reference(9110, "13.1.2"),
     summary="Only a GET or HEAD is answered with 304",
     quote=(
-        "if the request method was GET or HEAD, the server SHOULD respond with a 304 (Not "
-        "Modified) status code, including the cache-related header fields (particularly ETag) "
-        "of the selected representation that has a current entity tag matching the condition. "
-        "For all other request methods, the server MUST respond with a 412 (Precondition "
-        "Failed) status code."
+        "An origin server that evaluates an If-None-Match condition MUST NOT perform the "
+        "requested method if the condition evaluates to false; instead, the origin server MUST "
+        "respond with either a) the 304 (Not Modified) status code if the request method is GET "
+        "or HEAD or b) the 412 (Precondition Failed) status code for all other request methods."
     ),
     check=_not_modified_method,
     statuses=frozenset({304}),

@@ -148,7 +148,10 @@ MULTIPART_SINGLE_RANGE = Rule(
     severity=Severity.ERROR,
     reference=Reference(9110, "15.3.7.2"),
     summary="A request for a single range gets a single-part 206, not multipart/byteranges",
-    quote="A server MUST NOT generate a multipart response to a request for a single range",
+    quote=(
+        "A server MUST NOT generate a multipart response to a request for a single range, since "
+        "a client that does not request multiple parts might not support multipart responses."
+    ),
     check=_multipart_single,
     statuses=frozenset({206}),
 )
