@@ -10,6 +10,7 @@ from __future__ import annotations
 from .asgi import ASGIStatusGuard
 from .codes import CODES, Registry, StatusCode, lookup
 from .errors import ConfigurationError, StatusGuardError, StatusGuardWarning
+from .exemptions import exempt
 from .model import Action, Head, Mode, Reference, Rule, Severity, Violation
 from .report import Stats
 from .responses import Repaired, check, repair
@@ -37,6 +38,7 @@ __all__ = [
     "Violation",
     "WSGIStatusGuard",
     "check",
+    "exempt",
     "lookup",
     "repair",
 ]

@@ -28,9 +28,11 @@ from __future__ import annotations
 import enum
 import logging
 import os
+import re
 from collections.abc import Callable, Iterable, Mapping
 from typing import Any, Final, cast
 
+from . import exemptions as _exempt
 from ._asgi_types import (
     AnyASGIApp,
     HTTPResponsePathsendEvent,
@@ -83,6 +85,7 @@ class ASGIStatusGuard(Guard):
         extra_rules: Iterable[Rule] = (),
         request_id_header: str | None = "X-Request-Id",
         server: str = "auto",
+        exclude_paths: Iterable[str | re.Pattern[str]] = (),
     ) -> None:
         config = Config.from_options(
             mode=mode,
@@ -94,12 +97,18 @@ class ASGIStatusGuard(Guard):
             extra_rules=extra_rules,
             request_id_header=request_id_header,
             server=server,
+            exclude_paths=exclude_paths,
         )
         self.app = app
         self.engine = Engine("asgi", config, framework=framework_of(app))
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        excluded = self.engine.config.exclude_paths
+        if excluded is not None and scope.get("path") in excluded:
+            self.engine.reporter.exclude()
             await self.app(scope, receive, send)
             return
         responder = _Responder(self.engine, scope, receive, send)
@@ -225,6 +234,11 @@ class _Responder:
                 return self._file(message)
         elif state is _State.START:
             if kind == START:
+                if _exempt.used and _exempt.scope_is_exempt(self.scope):
+                    # An exempt Starlette/FastAPI endpoint (routed by now): left alone.
+                    self.exchange.exempt()
+                    self.state = _State.PASS
+                    return (message,)
                 return self._start(message)
             if self.held is not None:
                 if kind == BODY:

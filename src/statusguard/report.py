@@ -153,6 +153,8 @@ class Stats:
     pid: int = 0
     # (step id, status, server) → how many responses a server-compatibility step repaired.
     steps: dict[tuple[str, int, str], int] = field(default_factory=dict)
+    # Responses left alone: their path is in exclude_paths, or their view is exempt().
+    excluded: int = 0
 
     @property
     def total(self) -> int:
@@ -165,10 +167,12 @@ class Stats:
         counts: dict[tuple[str, int, str], int] = {}
         steps: dict[tuple[str, int, str], int] = {}
         internal = 0
+        excluded = 0
         since: float | None = None
         pids: set[int] = set()
         for one in stats:
             internal += one.internal_errors
+            excluded += one.excluded
             for key, count in one.violations.items():
                 counts[key] = counts.get(key, 0) + count
             for key, count in one.steps.items():
@@ -177,7 +181,7 @@ class Stats:
                 since = one.since
             pids.add(one.pid)
         pid = pids.pop() if len(pids) == 1 else 0
-        return cls(counts, internal, since or 0.0, pid, steps)
+        return cls(counts, internal, since or 0.0, pid, steps, excluded)
 
     def as_dict(self) -> dict[str, object]:
         """A JSON-ready form: ``{"violations": [{rule, status, action, count}], ...}``."""
@@ -193,6 +197,7 @@ class Stats:
                 {"step": step, "status": status, "server": server, "count": count}
                 for (step, status, server), count in sorted(self.steps.items())
             ],
+            "excluded": self.excluded,
         }
 
 
@@ -237,6 +242,7 @@ class Reporter:
         self._since = time.time()
         self._pid = os.getpid()
         self._steps: dict[tuple[str, int, str], int] = {}
+        self._excluded = 0
 
     # A copy (copy.deepcopy, pickle) is a reporter with the same configuration that counts
     # from zero, like a forked child: counts belong to the object that saw the responses.
@@ -491,6 +497,12 @@ class Reporter:
                 },
             )
 
+    def exclude(self) -> None:
+        """Count one response left alone (``exclude_paths``, ``exempt()``)."""
+        if self.enabled:
+            with self._lock:
+                self._excluded += 1
+
     def stats(self) -> Stats:
         with self._lock:
             return Stats(
@@ -499,6 +511,7 @@ class Reporter:
                 self._since,
                 self._pid,
                 dict(self._steps),
+                self._excluded,
             )
 
 

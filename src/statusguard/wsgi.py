@@ -21,10 +21,12 @@ PEP 3333 points this module relies on:
 from __future__ import annotations
 
 import os
+import re
 import stat
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from typing import TYPE_CHECKING, Any
 
+from . import exemptions as _exempt
 from .advice import framework_of
 from .codes import lookup
 from .engine import HOLD, Config, Engine, Extended, Guard, Phase, Unjudged, parse_status
@@ -74,6 +76,7 @@ class WSGIStatusGuard(Guard):
         extra_rules: Iterable[Rule] = (),
         request_id_header: str | None = "X-Request-Id",
         server: str = "auto",
+        exclude_paths: Iterable[str | re.Pattern[str]] = (),
     ) -> None:
         config = Config.from_options(
             mode=mode,
@@ -85,12 +88,18 @@ class WSGIStatusGuard(Guard):
             extra_rules=extra_rules,
             request_id_header=request_id_header,
             server=server,
+            exclude_paths=exclude_paths,
         )
         self.app = app
         self.engine = Engine("wsgi", config, framework=framework_of(app))
 
     def __call__(self, environ: WSGIEnvironment, start_response: StartResponse) -> Iterable[bytes]:
-        response = _Response(self.engine, environ, start_response)
+        engine = self.engine
+        excluded = engine.config.exclude_paths
+        if excluded is not None and _path(environ) in excluded:
+            engine.reporter.exclude()
+            return self.app(environ, start_response)
+        response = _Response(engine, environ, start_response)
         return response.respond(self.app(environ, response.start_response))
 
     def __reduce__(self) -> tuple[Any, ...]:
@@ -106,6 +115,11 @@ def _rebuild(cls: type[WSGIStatusGuard], app: WSGIApplication, config: Config) -
     guard.app = app
     guard.engine = Engine("wsgi", config, framework=framework_of(app))
     return guard
+
+
+def _path(environ: WSGIEnvironment) -> str:
+    """The request's path, as ``exclude_paths`` reads it."""
+    return str(environ.get("SCRIPT_NAME", "")) + str(environ.get("PATH_INFO", ""))
 
 
 def _profile(engine: Engine, environ: WSGIEnvironment) -> ServerProfile:
@@ -213,6 +227,18 @@ class _Response:
             )
         self.status = status
         self.headers = headers
+        if (
+            _exempt.used
+            and self.environ.get(_exempt.ENVIRON_KEY) is True
+            and not self.forwarded
+            and self.exchange.phase is Phase.IDLE
+        ):
+            # An exempt view (the Flask integration marks the environ once it has routed the
+            # request): the head and the content go to the server as the application made them.
+            self.exchange.exempt()
+            self.forwarded = True
+            self.server_write = self.server_start_response(status, headers, exc_info)
+            return self.server_write
         if self.forwarded:
             # The server holds a head it has not sent: it replaces it with the error head.
             self._commit(None, None, exc_info)

@@ -17,15 +17,17 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
-from flask import Flask
+from flask import Flask, request
 
+from .. import exemptions as _exempt
 from ..errors import ConfigurationError
+from ..exemptions import exempt
 from ..wsgi import WSGIStatusGuard
 
 if TYPE_CHECKING:
     from ..report import Stats
 
-__all__ = ["CONFIG_KEY", "OPTIONS", "StatusGuard"]
+__all__ = ["CONFIG_KEY", "OPTIONS", "StatusGuard", "exempt"]
 
 CONFIG_KEY = "STATUSGUARD"
 EXTENSION = "statusguard"
@@ -40,6 +42,7 @@ OPTIONS = (
     "extra_rules",
     "request_id_header",
     "server",
+    "exclude_paths",
 )
 
 
@@ -80,6 +83,13 @@ class StatusGuard:
         # then goes through the guard too.
         app.wsgi_app = guard  # type: ignore[method-assign]
         app.extensions[EXTENSION] = guard
+
+        def mark_exempt_view() -> None:
+            # Routed by now: an exempt() view's response goes to the server untouched.
+            if _exempt.used and _exempt.is_exempt(app.view_functions.get(request.endpoint or "")):
+                request.environ[_exempt.ENVIRON_KEY] = True
+
+        app.before_request(mark_exempt_view)
 
     @staticmethod
     def guard(app: Flask) -> WSGIStatusGuard:

@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from typing import Final
 
 from ..errors import ConfigurationError
+from ..exemptions import ExcludedPaths
 from ..model import Mode, Rule, Violation
 from ..rules import CATALOGUE
 
@@ -78,6 +79,8 @@ class Config:
     request_id_header: bytes = b"x-request-id"
     # The server in front ("auto": detected per request; else a statusguard.servers profile).
     server: str = "auto"
+    # The paths whose responses are left alone (statusguard.exemptions); None: none.
+    exclude_paths: ExcludedPaths | None = None
 
     @classmethod
     def from_options(
@@ -92,6 +95,7 @@ class Config:
         extra_rules: Iterable[Rule] = (),
         request_id_header: str | None = "X-Request-Id",
         server: str = "auto",
+        exclude_paths: Iterable[str | re.Pattern[str]] = (),
     ) -> Config:
         if mode is None:
             mode = os.environ.get("STATUSGUARD_MODE", "warn").strip().lower() or "warn"
@@ -136,6 +140,7 @@ class Config:
                 "request_id_header must be a header field name (a token) or None, "
                 f"not {request_id_header!r}"
             )
+        excluded = ExcludedPaths(exclude_paths)
         if logger is None:
             resolved = logging.getLogger("statusguard")
         elif isinstance(logger, str):
@@ -154,6 +159,7 @@ class Config:
             extra_rules=extra,
             request_id_header=id_field,
             server=server,
+            exclude_paths=excluded or None,
         )
 
     def mode_of(self, rule: Rule, forced: Forced) -> Mode:

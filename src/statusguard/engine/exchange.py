@@ -458,6 +458,12 @@ class Exchange:
     def _label(self) -> str:
         return f"{self.method} {self._route()}".strip()
 
+    def exempt(self) -> None:
+        """Leave this response alone, before its head (``exclude_paths``, ``exempt()``):
+        nothing is judged or repaired, and it is counted as excluded."""
+        self.phase = Phase.PASS
+        self.engine.reporter.exclude()
+
     def _fail(self, exc: Exception) -> None:
         """An internal failure after the head went out: the rest passes as it comes."""
         if not self.engine.fail_open:

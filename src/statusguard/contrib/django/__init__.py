@@ -12,6 +12,10 @@ The setting takes the keyword options of ``WSGIStatusGuard`` as keys; without ``
 
 from __future__ import annotations
 
+from ...exemptions import exempt
 from .middleware import StatusGuardMiddleware
 
-__all__ = ["StatusGuardMiddleware"]
+# Django's spelling, as csrf_exempt: ``path("health", statusguard_exempt(health))``.
+statusguard_exempt = exempt
+
+__all__ = ["StatusGuardMiddleware", "exempt", "statusguard_exempt"]

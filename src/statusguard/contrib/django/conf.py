@@ -40,6 +40,7 @@ OPTION_KEYS = (
     "logger",
     "request_id_header",
     "server",
+    "exclude_paths",
 )
 
 

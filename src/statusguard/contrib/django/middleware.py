@@ -25,6 +25,7 @@ from django.core.signals import setting_changed
 from django.http import FileResponse, HttpRequest, HttpResponse, StreamingHttpResponse
 from django.http.response import HttpResponseBase
 
+from ... import exemptions as _exempt
 from ...engine import HOLD, SAME, Config, Engine, Exchange, Extended, Phase, Unjudged, http_version
 from ...model import Head
 from ...report import Stats
@@ -122,9 +123,27 @@ class StatusGuardMiddleware:
 
     # -- the response --------------------------------------------------------------------------
 
+    def process_view(
+        self, request: HttpRequest, view_func: Callable[..., Any], *args: Any
+    ) -> None:
+        """Notes an :func:`~statusguard.exempt` view (function or class-based) on the request."""
+        if _exempt.used and (
+            _exempt.is_exempt(view_func)
+            or _exempt.is_exempt(getattr(view_func, "view_class", None))
+        ):
+            request.statusguard_exempt = True  # type: ignore[attr-defined]
+
     def guard(self, request: HttpRequest, response: HttpResponseBase) -> HttpResponseBase:
         """Check ``response`` to ``request``; returns it, repaired in place in fix mode."""
         guards = self._current()
+        excluded = guards.config.exclude_paths
+        if getattr(request, "statusguard_exempt", False) is True or (
+            excluded is not None and request.path in excluded
+        ):
+            guards.engine(
+                "asgi" if isinstance(request, ASGIRequest) else "wsgi"
+            ).reporter.exclude()
+            return response
         if isinstance(request, ASGIRequest):
             engine = guards.engine("asgi")
             version: object = request.scope.get("http_version", "1.1")
