@@ -42,7 +42,6 @@ from ._asgi_types import (
     Scope,
     Send,
 )
-from .advice import framework_of
 from .engine import HOLD, SAME, Config, Engine, Extended, Guard, Phase, Unjudged
 from .model import Head, Rule, Violation
 from .servers import ServerProfile, asgi_profile, profile_named, with_date
@@ -70,7 +69,9 @@ class ASGIStatusGuard(Guard):
     says what it does with ``Date``.
     """
 
-    __slots__ = ("app", "engine")
+    __slots__ = ()
+    protocol = "asgi"
+    app: AnyASGIApp
 
     def __init__(
         self,
@@ -99,8 +100,7 @@ class ASGIStatusGuard(Guard):
             server=server,
             exclude_paths=exclude_paths,
         )
-        self.app = app
-        self.engine = Engine("asgi", config, framework=framework_of(app))
+        self._install(app, config)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -115,20 +115,6 @@ class ASGIStatusGuard(Guard):
         await self.app(scope, receive, responder.send)
         if responder.held is not None:
             await responder.close()
-
-    def __reduce__(self) -> tuple[Any, ...]:
-        # A copy (copy.deepcopy, pickle) is a working guard with counters of its own.
-        return (_rebuild, (type(self), self.app, self.engine.config))
-
-    def __repr__(self) -> str:
-        return f"<ASGIStatusGuard mode={self.engine.mode!r} app={self.app!r}>"
-
-
-def _rebuild(cls: type[ASGIStatusGuard], app: AnyASGIApp, config: Config) -> ASGIStatusGuard:
-    guard = cls.__new__(cls)
-    guard.app = app
-    guard.engine = Engine("asgi", config, framework=framework_of(app))
-    return guard
 
 
 def _profile(engine: Engine, scope: Scope, receive: Receive, version: object) -> ServerProfile:

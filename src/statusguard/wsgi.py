@@ -27,7 +27,6 @@ from collections.abc import Callable, Iterable, Iterator, Mapping
 from typing import TYPE_CHECKING, Any
 
 from . import exemptions as _exempt
-from .advice import framework_of
 from .codes import lookup
 from .engine import HOLD, Config, Engine, Extended, Guard, Phase, Unjudged, parse_status
 from .engine.convert import to_bytes
@@ -63,6 +62,9 @@ class WSGIStatusGuard(Guard):
     :class:`~statusguard.ConfigurationError` here, never while serving.
     """
 
+    protocol = "wsgi"
+    app: WSGIApplication
+
     def __init__(
         self,
         app: WSGIApplication,
@@ -90,8 +92,7 @@ class WSGIStatusGuard(Guard):
             server=server,
             exclude_paths=exclude_paths,
         )
-        self.app = app
-        self.engine = Engine("wsgi", config, framework=framework_of(app))
+        self._install(app, config)
 
     def __call__(self, environ: WSGIEnvironment, start_response: StartResponse) -> Iterable[bytes]:
         engine = self.engine
@@ -101,20 +102,6 @@ class WSGIStatusGuard(Guard):
             return self.app(environ, start_response)
         response = _Response(engine, environ, start_response)
         return response.respond(self.app(environ, response.start_response))
-
-    def __reduce__(self) -> tuple[Any, ...]:
-        # A copy (copy.deepcopy, pickle) is a working guard with counters of its own.
-        return (_rebuild, (type(self), self.app, self.engine.config))
-
-    def __repr__(self) -> str:
-        return f"<WSGIStatusGuard mode={self.engine.mode!r} app={self.app!r}>"
-
-
-def _rebuild(cls: type[WSGIStatusGuard], app: WSGIApplication, config: Config) -> WSGIStatusGuard:
-    guard = cls.__new__(cls)
-    guard.app = app
-    guard.engine = Engine("wsgi", config, framework=framework_of(app))
-    return guard
 
 
 def _path(environ: WSGIEnvironment) -> str:

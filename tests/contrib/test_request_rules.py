@@ -26,8 +26,8 @@ from starlette.staticfiles import StaticFiles
 from support.drive import Output, call_asgi, call_wsgi, http_scope, wsgi_environ
 
 from contrib import flask_fp_app
-from contrib.django_fp import configure, django_environ, django_project
-from statusguard import ASGIStatusGuard, StatusGuardError, Violation, WSGIStatusGuard
+from contrib.django_fp import Recorder, configure, django_environ, django_project
+from statusguard import ASGIStatusGuard, StatusGuardError, WSGIStatusGuard
 
 pytestmark = pytest.mark.filterwarnings("ignore::statusguard.StatusGuardWarning")
 
@@ -108,20 +108,6 @@ def test_flask_abort_416_to_a_range_request_names_the_range() -> None:
 # -- correct exchanges: no violation ------------------------------------------------------------
 
 
-class Seen:
-    """Every violation of one guard, info included."""
-
-    def __init__(self) -> None:
-        self.violations: list[Violation] = []
-
-    def __call__(self, violation: Violation) -> None:
-        self.violations.append(violation)
-
-    @property
-    def ids(self) -> set[str]:
-        return {v.rule_id for v in self.violations}
-
-
 @pytest.fixture(scope="module")
 def files() -> Iterator[Path]:
     with tempfile.TemporaryDirectory() as directory:
@@ -159,7 +145,7 @@ STARLETTE_CASES = [
 def test_starlette_ranges_are_clean(
     files: Path, path: str, fields: list[tuple[str, str]], status: int
 ) -> None:
-    seen = Seen()
+    seen = Recorder()
     guard = ASGIStatusGuard(starlette(files), mode="strict", on_violation=seen)
     method = "HEAD" if path == "/page" else "GET"
     out = call_asgi(guard, scope=with_headers(dict(http_scope(path, method)), *fields))
@@ -170,7 +156,7 @@ def test_starlette_ranges_are_clean(
 def test_starlette_static_files_not_modified_is_clean(files: Path) -> None:
     app = starlette(files)
     etag = dict(call_asgi(app, "/static/f.txt").headers)[b"etag"].decode()
-    seen = Seen()
+    seen = Recorder()
     guard = ASGIStatusGuard(app, mode="strict", on_violation=seen)
     scope = with_headers(dict(http_scope("/static/f.txt")), ("If-None-Match", etag))
     out = call_asgi(guard, scope=scope)
@@ -178,8 +164,8 @@ def test_starlette_static_files_not_modified_is_clean(files: Path) -> None:
     assert seen.ids == set()
 
 
-def _flask(path: str, method: str = "GET", *fields: tuple[str, str]) -> tuple[Output, Seen]:
-    seen = Seen()
+def _flask(path: str, method: str = "GET", *fields: tuple[str, str]) -> tuple[Output, Recorder]:
+    seen = Recorder()
     app = flask_fp_app.create_app(mode="strict", on_violation=seen)
     environ = environ_with(wsgi_environ(path, method, server=WERKZEUG), *fields)
     return call_wsgi(app, environ=environ), seen
@@ -269,7 +255,7 @@ def test_the_guard_reads_only_what_a_plan_needs() -> None:
         )
         return [b"ok"]
 
-    seen = Seen()
+    seen = Recorder()
     environ = Exploding(wsgi_environ("/"))
     out = call_wsgi(WSGIStatusGuard(app, mode="strict", on_violation=seen), environ=environ)
     assert out.status == "200 OK"

@@ -11,8 +11,9 @@ import contextlib
 import threading
 import weakref
 from collections.abc import Iterator, Mapping
-from typing import Any
+from typing import Any, ClassVar
 
+from ..advice import framework_of
 from ..errors import ConfigurationError
 from ..report import Reporter, Stats
 from ..rules import CATALOGUE
@@ -116,10 +117,24 @@ class Engine:
 
 
 class Guard:
-    """What both middlewares offer besides being called: their counters and the log flush."""
+    """What both middlewares share besides being called: their engine, built once from the
+    validated options, their counters and the log flush, and their copies."""
 
-    __slots__ = ()
+    __slots__ = ("app", "engine")
+    protocol: ClassVar[str]
+    app: Any
     engine: Engine
+
+    def _install(self, app: Any, config: Config) -> None:
+        self.app = app
+        self.engine = Engine(self.protocol, config, framework=framework_of(app))
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        # A copy (copy.deepcopy, pickle) is a working guard with counters of its own.
+        return (_rebuild, (type(self), self.app, self.engine.config))
+
+    def __repr__(self) -> str:
+        return f"<{type(self).__name__} mode={self.engine.mode!r} app={self.app!r}>"
 
     def stats(self) -> Stats:
         """The exact violation counters since the guard was created, and internal errors."""
@@ -128,3 +143,9 @@ class Guard:
     def flush(self) -> None:
         """Log the aggregated repeat counts now (at shutdown, or from a test)."""
         self.engine.reporter.flush()
+
+
+def _rebuild(cls: type[Guard], app: Any, config: Config) -> Guard:
+    guard = cls.__new__(cls)
+    guard._install(app, config)
+    return guard
