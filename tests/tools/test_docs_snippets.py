@@ -32,7 +32,8 @@ MAX_FRAGMENTS = 6
 DOCTEST = """\
 import doctest, sys
 text = open(sys.argv[1], encoding="utf-8").read()
-test = doctest.DocTestParser().get_doctest(text, {"__name__": "__main__"}, sys.argv[2], sys.argv[2], 0)
+name = sys.argv[2]
+test = doctest.DocTestParser().get_doctest(text, {"__name__": "__main__"}, name, name, 0)
 flags = doctest.ELLIPSIS | doctest.NORMALIZE_WHITESPACE
 runner = doctest.DocTestRunner(optionflags=flags)
 runner.run(test)
