@@ -375,3 +375,67 @@ def test_empty_chunks_on_a_204(last: bytes, counted: dict[tuple[str, int, str], 
     guard = WSGIStatusGuard(_empty_chunks(last), mode="fix", server="gunicorn", logger=QUIET)
     assert call_wsgi(guard).body == b""
     assert guard.stats().violations == counted
+
+
+# --------------------------------------------------------------------------------------------
+# README.md "Why": what the peers report on correct responses
+
+
+def _wsgi_app(status: str, headers: list[tuple[str, str]], body: list[bytes]) -> Any:
+    def app(environ: WSGIEnvironment, start_response: StartResponse) -> list[bytes]:
+        start_response(status, headers)
+        return body
+
+    return app
+
+
+Shape = tuple[str, list[tuple[str, str]], list[bytes]]
+CORRECT_204: Shape = ("204 No Content", [], [])
+CORRECT_HEAD: Shape = ("200 OK", [("Content-Type", "text/plain"), ("Content-Length", "5")], [])
+TYPED_204: Shape = ("204 No Content", [("Content-Type", "text/plain")], [])
+
+
+def _environ(method: str) -> dict[str, Any]:
+    from wsgiref.util import setup_testing_defaults
+
+    environ: dict[str, Any] = {"REQUEST_METHOD": method, "QUERY_STRING": ""}
+    setup_testing_defaults(environ)
+    return environ
+
+
+def _validate(response: Shape, method: str) -> str:
+    from wsgiref.validate import validator
+
+    try:
+        result = validator(_wsgi_app(*response))(_environ(method), lambda s, h, e=None: len)
+        b"".join(result)
+        result.close()  # type: ignore[attr-defined]
+    except AssertionError as exc:
+        return str(exc)
+    return "ok"
+
+
+def _lint(response: Shape, method: str) -> list[str]:
+    import warnings
+
+    from werkzeug.middleware.lint import LintMiddleware
+
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        result = LintMiddleware(_wsgi_app(*response))(_environ(method), lambda s, h, e=None: len)
+        b"".join(result)
+        result.close()  # type: ignore[attr-defined]
+    return [str(w.message) for w in caught]
+
+
+def test_wsgiref_validate_passes_a_correct_204_and_head_and_refuses_a_typed_204() -> None:
+    assert _validate(CORRECT_204, "GET") == "ok"
+    assert _validate(CORRECT_HEAD, "HEAD") == "ok"
+    assert "Content-Type header found in a 204 response" in _validate(TYPED_204, "GET")
+
+
+def test_werkzeug_lint_warns_on_a_correct_204_and_a_correct_head() -> None:
+    assert _lint(CORRECT_204, "GET") == ["204 responses must have an empty content length."]
+    assert _lint(CORRECT_HEAD, "HEAD") == [
+        "Content-Length and the number of bytes sent to the client do not match."
+    ]
