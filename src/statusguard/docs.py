@@ -191,8 +191,9 @@ which fix mode applies them). `statusguard rules` prints the same catalogue;
 - **Statuses** are the status codes a rule applies to (`all`: every response).
 - **Fix** is what fix mode does. A rule without one is reported in fix mode too: statusguard
   never invents a challenge, an `Allow` list or a `Location`.
-- **Protocols**: `wsgi` is `WSGIStatusGuard`, `asgi` is `ASGIStatusGuard` (and the Django
-  middleware), `http` is `statusguard.check`/`repair` and `statusguard lint`.
+- **Protocols**: `wsgi` is `WSGIStatusGuard` and the Django middleware under WSGI, `asgi` is
+  `ASGIStatusGuard` and the Django middleware under ASGI, `http` is `statusguard.check`/`repair`
+  and `statusguard lint`.
 - The id of a rule is what `rules={{...}}`, `@pytest.mark.statusguard_ignore(...)` and the
   messages use.
 

@@ -6,9 +6,11 @@ forked child starts counting from zero while its parent keeps its own counts.
 
 Logging is bounded: the first occurrence of each distinct violation (rule, status, method,
 route) is logged at once, repeats are summed and logged as summaries once per interval, so a
-bug that repeats a million times a second stays readable.  Every record carries the same
-``statusguard_*`` attributes (see :data:`LOG_ATTRIBUTES`), and the ``statusguard_count`` of a
-process's records adds up to its counters, so a log pipeline can aggregate across hosts.
+bug that repeats a million times a second stays readable.  Every violation, summary and
+internal-error record carries the same ``statusguard_*`` attributes (see
+:data:`LOG_ATTRIBUTES`; a compatibility-step record only ``statusguard_event``,
+``statusguard_step`` and ``statusguard_status``), and the ``statusguard_count`` of a process's
+records adds up to its counters, so a log pipeline can aggregate across hosts.
 """
 
 from __future__ import annotations
@@ -282,6 +284,16 @@ class Reporter:
         status = violation.status if 100 <= violation.status <= 599 else 0
         rule_id = violation.rule_id
         action = violation.action.value
+        # The callback runs first: when it fails, the guard fails open (the response goes out
+        # as the application made it), so a fix is counted as what happened, "reported".
+        failed: BaseException | None = None
+        if self.on_violation is not None:
+            try:
+                self.on_violation(violation)
+            except BaseException as exc:
+                failed = exc
+                if action == "fixed":
+                    action = "reported"
         key = (rule_id, status, method_key, route)
         summary: dict[_PendingKey, int] | None = None
         with self._lock:
@@ -308,12 +320,12 @@ class Reporter:
             self._log_first(violation, status, method, route, warn, request_id, loud)
         if summary:
             self._log_summary(summary)
-        if self.on_violation is not None:
-            self.on_violation(violation)
         if _LISTENERS:
             request = f"{method} {route}"
             for listener in tuple(_LISTENERS):
                 listener(violation, request)
+        if failed is not None:
+            raise failed
 
     def _export(self, rule: str, status: int, action: str, method: str, route: str) -> None:
         for exporter in tuple(_EXPORTERS):

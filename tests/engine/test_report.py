@@ -137,6 +137,7 @@ def test_stats_as_dict_is_json_ready() -> None:
         "since": stats.since,
         "pid": os.getpid(),
         "steps": [],
+        "excluded": 0,
     }
 
 
