@@ -647,7 +647,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         parser.print_help(sys.stderr)
         return EXIT_USAGE
     try:
-        return command(args, sys.stdout)
+        status = command(args, sys.stdout)
+        sys.stdout.flush()  # here, where a reader that went away (| head) is caught below
+        return status
     except UsageError as exc:
         name = command.__name__.removeprefix("_command_")
         print(f"statusguard {name}: error: {exc}", file=sys.stderr)

@@ -634,9 +634,7 @@ IF_RANGE_CURRENT_IGNORED = CrossRule(
     severity=Severity.WARNING,
     reference=Reference(9110, "13.1.5"),
     summary="A Range whose If-Range validator matches is processed as requested",
-    quote="A recipient of an If-Range header field MUST ignore the Range header field if the "
-    "If-Range condition evaluates to false. Otherwise, the recipient SHOULD process the Range "
-    "header field as requested.",
+    quote="Otherwise, the recipient SHOULD process the Range header field as requested.",
     first=frozenset({RANGE}),
     second=frozenset({IF_RANGE}),
     check=_if_range_current,
