@@ -56,7 +56,11 @@ def done(ex: Exchange) -> bool:
 def sent_head(out: object, headers: list[tuple[bytes, bytes]]) -> list[tuple[bytes, bytes]]:
     """The header lines the adapter sends for the exchange's answer ``out``."""
     assert out is not HOLD
-    return headers if out is SAME else out.headers  # type: ignore[attr-defined]
+    if out is SAME:
+        return headers
+    if isinstance(out, Extended):  # the application's own lines, and these after them
+        return [*headers, *out.lines]
+    return out.headers  # type: ignore[attr-defined]
 
 
 @pytest.mark.parametrize(

@@ -257,7 +257,10 @@ class Exchange:
             # Known content that is discarded need not be read at all; a stream is read until
             # its first content has shown (and been reported), then no further.
             self.done = settled.discard and head.has_content is not None
-        return SAME if head is original else head
+        if head is original:
+            return SAME
+        added = _appended(original, head)
+        return head if added is None else Extended(added)
 
     def _step(self, step: Step, status: int) -> None:
         self.engine.reporter.step(step.id, status, self.server.name)
@@ -372,6 +375,10 @@ class Exchange:
             return not (can_stream and watching)
         try:
             if self.counted:
+                if self.sent + size == body.limit:  # exactly the declared length: quiet
+                    self.sent += size
+                    self.chunks += 1 if size else 0
+                    return True
                 body = self._promote()
             if size:
                 self.chunks += 1
@@ -484,3 +491,23 @@ class Exchange:
 
 
 _NAME: Final = memo._NAME
+
+
+def _appended(original: Head, head: Head) -> list[tuple[bytes, bytes]] | None:
+    """The lines ``head`` only appends to ``original`` (same status line, the same lines
+    first, new names after), or ``None``: answered as :class:`Extended`, so that the
+    application's own lines go out as it gave them on the full path as on the screen's."""
+    lines = original.headers
+    count = len(lines)
+    if (
+        head.status != original.status
+        or head.reason != original.reason
+        or len(head.headers) <= count
+        or head.headers[:count] != lines
+    ):
+        return None
+    added = head.headers[count:]
+    names = {name.lower() for name, _ in lines}
+    if any(name.lower() in names for name, _ in added):
+        return None
+    return list(added)
