@@ -1,18 +1,17 @@
 """The engine's pure entry points over one complete response: ``check`` and ``repair``.
 
 Nothing here is logged or counted; the response given is never changed.  Both drive the same
-:class:`~statusguard.engine.Exchange` as the middlewares.  ``check`` is a pure function of its
-arguments, so its results are remembered (bounded, forgetting the oldest first, and only behind
-the engine's shortcut switch: the differential tests compare it with the full path).
+:class:`~statusguard.engine.Exchange` as the middlewares, through the same screen; no result
+is remembered, so a check costs the same whether its response repeats or not.
 """
 
 from __future__ import annotations
 
-from collections.abc import Hashable, Iterable, Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any, Final
+from typing import Any
 
-from .engine import SAME, SERVER_DATE_POLICIES, Config, Engine, Extended, memo
+from .engine import SAME, SERVER_DATE_POLICIES, Config, Engine, Extended
 from .engine.convert import headers_to_bytes, parse_status, to_bytes
 from .errors import ConfigurationError
 from .model import Head, HeaderList, Violation
@@ -25,14 +24,6 @@ RequestHeaderLines = Mapping[Any, Any] | Iterable[tuple[str | bytes, str | bytes
 
 _CHECK = Engine("http", Config(mode="warn", server_date="never"), register=False)
 _REPAIR = Engine("http", Config(mode="fix", server_date="never"), register=False)
-
-# The results of ``check`` by everything they depend on (the content only by its length: a
-# head carries nothing else of it).  ``_CHECK`` is compiled once and for good (``force()``
-# recompiles registered engines only) and reports to nobody, so a remembered result is exactly
-# what the full path would find again.  No head with a line longer than _MAX_LINE is kept.
-_RESULTS: dict[Hashable, tuple[Violation, ...]] = {}
-_MAX_RESULTS: Final = 1024
-_MAX_LINE: Final = 512
 
 
 @dataclass(frozen=True, slots=True)
@@ -143,54 +134,7 @@ def check(
         _check_server_date(server_date)
     lines = headers if isinstance(headers, (list, tuple)) else list(headers)
     data = body if isinstance(body, bytes) else b"".join(body)
-    key = _key(status, lines, len(data), method, http_version, server_date, request_headers)
-    if key is not None:
-        known = _RESULTS.get(key)
-        if known is not None:
-            return list(known)  # a new list: the caller may change it
-    violations = _run(
-        _CHECK, status, lines, data, method, http_version, server_date, request_headers
-    )[2]
-    if key is not None:
-        if len(_RESULTS) >= _MAX_RESULTS:
-            try:
-                del _RESULTS[next(iter(_RESULTS))]  # the oldest goes, not all of them
-            except (StopIteration, KeyError, RuntimeError):
-                pass
-        _RESULTS[key] = tuple(violations)
-    return violations
-
-
-def _key(
-    status: object,
-    lines: Sequence[Any],
-    length: int,
-    method: object,
-    http_version: object,
-    server_date: str,
-    request_headers: object,
-) -> Hashable | None:
-    """The memo key of a check, or ``None`` when it must not be remembered: shortcuts off,
-    arguments whose equal values the full path tells apart (200.0 for 200, True for 1), a
-    request given, or a line too long to keep."""
-    if (
-        not memo.ENABLED
-        or request_headers is not None
-        or type(status) not in (int, str, bytes)
-        or type(method) is not str
-        or type(http_version) is not str
-    ):
-        return None
-    if isinstance(status, (str, bytes)) and len(status) > _MAX_LINE:
-        return None
-    try:
-        if any(len(line[0]) + len(line[1]) > _MAX_LINE for line in lines):
-            return None
-        key = (status, method, http_version, server_date, length, *lines)
-        hash(key)
-    except TypeError:  # unhashable lines, or values without a length: the full path only
-        return None
-    return key
+    return _run(_CHECK, status, lines, data, method, http_version, server_date, request_headers)[2]
 
 
 def repair(

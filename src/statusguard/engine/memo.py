@@ -101,14 +101,22 @@ class Shape:
         for check in self.all_checks:
             if not check(headers):
                 return False
-        for index, accepts in self.checks:  # noqa: SIM110 (a loop costs less than all())
-            if not accepts(to_bytes(headers[index][1])):
+        for index, accepts in self.checks:
+            value = headers[index][1]
+            if type(value) is str and value.isascii():  # to_bytes, without the call
+                value = value.encode("ascii")
+            else:
+                value = to_bytes(value)
+            if not accepts(value):
                 return False
         return True
 
     def declared(self, headers: Sequence[Any]) -> int | None:
         """The length the limiting line of ``headers`` declares, or ``None``."""
-        return self.limit_parse(to_bytes(headers[self.limit_at][1]))
+        value = headers[self.limit_at][1]
+        if type(value) is str and value.isascii():
+            return self.limit_parse(value.encode("ascii"))
+        return self.limit_parse(to_bytes(value))
 
     def quiet(self, headers: Sequence[Any], length: int) -> bool:
         """Whether content of exactly ``length`` bytes leaves the body rules nothing to do."""

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import operator
 import re
 import time
 from collections.abc import Sequence
@@ -56,15 +57,18 @@ def no_control_in_values(lines: Sequence[tuple[Any, Any]]) -> bool:
         if not lines:
             return True
         if type(lines[0][1]) is str:
-            text = "".join([value for _, value in lines])
+            text = "".join(map(_VALUE, lines))
             if text.isprintable():  # no C0 control, no DEL: most values, at C speed
                 return True
             raw = _text_bytes(text)
         else:
-            raw = b"".join([value for _, value in lines])
+            raw = b"".join(map(_VALUE, lines))
         return len(raw.translate(None, _CONTROL_BYTES)) == len(raw)
     except (TypeError, ValueError, IndexError):
         return False
+
+
+_VALUE = operator.itemgetter(1)
 
 
 def _text_bytes(text: str) -> bytes:

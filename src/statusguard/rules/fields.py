@@ -232,12 +232,14 @@ _WHITESPACE_BYTES = b" \t"
 # unquoted ETag; werkzeug.http.unquote_etag accepts one, so the grammar is checked here.
 _ENTITY_TAG = re.compile(rb'(W/)?"[\x21\x23-\x7e\x80-\xff]*"')
 
+_ETAG_MATCH = _ENTITY_TAG.fullmatch
+
 # The statuses on which a validator carries meaning: 2xx, 304 and 412 (RFC 9110 §8.8, §13.1).
 VALIDATOR_STATUSES = frozenset({*range(200, 300), 304, 412})
 
 
 def _etag_ok(value: bytes) -> bool:
-    return _ENTITY_TAG.fullmatch(value.strip(_WHITESPACE_BYTES)) is not None
+    return _ETAG_MATCH(value.strip(_WHITESPACE_BYTES)) is not None
 
 
 def _etag_invalid(head: Head) -> str | None:
