@@ -14,7 +14,7 @@ too), what the application was read and closed, the violations (rule, action, me
 ``stats()`` (steps included) and the exception, if any (its type and rule ids).  The ``Date``
 the guard writes (the current second) is the only value normalised.
 
-Each example starts from fresh guards (and an emptied memo behind ``check``/``repair``), so a
+Each example starts from fresh guards (and fresh screens behind ``check``/``repair``), so a
 failure replays exactly.  The regular suite runs a small budget; the large one::
 
     HYPOTHESIS_PROFILE=fuzz .venv/bin/python -m pytest tests/engine/test_differential.py
@@ -1281,8 +1281,7 @@ class Target:
 
 def forget_check_memos() -> None:
     """``check`` and ``repair`` run on process-wide engines: each example starts them afresh
-    (``check``'s results and both screens), so that it replays exactly."""
-    responses._RESULTS.clear()
+    (both screens), so that it replays exactly."""
     responses._CHECK.recompile()
     responses._REPAIR.recompile()
 
