@@ -756,10 +756,10 @@ REFERENCES = {
 }
 
 
-# Tests that should pass but fail under --statusguard=strict today because of statusguard,
-# not of the application: nodeid → (rule, why).  Left out of the exact outcome checks;
-# test_no_false_positive expects them to pass and is an expected failure until they do.
-# What statusguard once raised here wrongly (issue 13), kept as regression expectations.
+# The false positives this suite found (issue 13): tests whose responses statusguard failed
+# under --statusguard=strict without an RFC requirement behind it, nodeid → (rule, why it was
+# wrong).  Both are fixed: test_no_false_positive asserts that these tests pass, and they stay
+# here as its regression expectations (the exact outcome checks of strict mode leave them out).
 FALSE_POSITIVES = {
     "test_django_site.py::test_head_items": (
         "head-content",
@@ -767,15 +767,15 @@ FALSE_POSITIVES = {
         "send content in the response.' Django leaves the content of a HEAD response to the "
         "server: gunicorn 27, uvicorn, runserver and Django's test client drop it, gunicorn "
         "23, werkzeug's dev server and bare wsgiref send it. Under a test client the server is "
-        "unknown (the guard then does not raise date-missing either), yet the WSGI guard "
-        "raises head-content; the ASGI guard does not.",
+        "unknown (the guard then did not raise date-missing either), yet the WSGI guard "
+        "raised head-content; the ASGI guard did not.",
     ),
     "test_django_site.py::test_news_async": (
         "field-duplicate",
         "RFC 9110 §5.3: 'A sender MUST NOT generate multiple field lines with the same name in "
         "a message ...'. The view sets one Date and AsyncClient adds none; the Django "
-        "middleware assumes for every ASGI request a server that adds its own Date "
-        "(server_date='auto'), and the plugin cannot tell it that a test client does not.",
+        "middleware assumed for every ASGI request a server that adds its own Date "
+        "(server_date='auto'), and the plugin could not tell it that a test client does not.",
     ),
 }
 
