@@ -25,6 +25,7 @@ from django.http import HttpRequest, HttpResponse
 from django.test import AsyncClient, Client, override_settings
 from django.urls import path
 from support.drive import call_asgi, call_wsgi
+from support.snippets import ROOT
 
 from statusguard import (
     ASGIStatusGuard,
@@ -430,3 +431,17 @@ def test_werkzeug_lint_warns_on_a_correct_204_and_a_correct_head() -> None:
     assert _lint(CORRECT_HEAD, "HEAD") == [
         "Content-Length and the number of bytes sent to the client do not match."
     ]
+
+
+# --------------------------------------------------------------------------------------------
+# docs/integrations.md, "System checks": the keys the E002 row lists
+
+
+def test_the_unknown_key_row_lists_the_keys_the_setting_accepts() -> None:
+    from statusguard.contrib.django.conf import OPTION_KEYS
+
+    page = (ROOT / "docs" / "integrations.md").read_text(encoding="utf-8")
+    (row,) = [line for line in page.splitlines() if line.startswith("| `statusguard.E002` |")]
+    listed = row.partition("the keys are the option names:")[2]
+    # Sorted, as the check's hint names them.
+    assert listed.split("`")[1::2] == sorted(OPTION_KEYS)
