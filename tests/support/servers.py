@@ -7,10 +7,13 @@ working directory, so ``apps.wsgi_routes:app`` or a later ``apps.guarded:wsgi_fi
 
 Listening sockets are never "guessed free ports":
 
-* gunicorn, uvicorn and hypercorn get a socket this process bound to ``127.0.0.1:0`` and put in
-  ``listen()`` state, handed over as an inherited file descriptor (``-b fd://N``, ``--fd N``,
-  ``--bind fd://N``); the parent closes its copy right after the spawn.
+* gunicorn (with uvicorn's worker too), uvicorn, hypercorn and daphne get a socket this process
+  bound to ``127.0.0.1:0`` and put in ``listen()`` state, handed over as an inherited file
+  descriptor (``-b fd://N``, ``--fd N``, ``--bind fd://N``); the parent closes its copy right
+  after the spawn.
 * wsgiref and werkzeug run :mod:`support.run_wsgi`, which binds port 0 itself and prints the port.
+* waitress, cheroot, granian and uWSGI bind ``127.0.0.1:0`` themselves; the port is read back
+  from ``/proc``.
 
 Readiness is an HTTP round trip (``GET /`` — any status will do), polled together with the
 process state, so a server that dies during start-up fails fast with its logs.  Every process
@@ -39,9 +42,10 @@ WSGI_SERVERS: tuple[str, ...] = ("gunicorn-sync", "gunicorn-gthread", "wsgiref",
 ASGI_SERVERS: tuple[str, ...] = ("uvicorn-h11", "uvicorn-httptools", "hypercorn")
 ALL_SERVERS: tuple[str, ...] = WSGI_SERVERS + ASGI_SERVERS
 
-# The setups of issue 12, documented unguarded so far (tests/wire/test_wire_baseline.py,
-# test_wire_h2.py, test_server_detection.py); they join the lists above, which the guarded
-# wire tests run, once fix mode handles them.
+# The setups of issue 12.  Unguarded they are in tests/wire/test_wire_baseline.py,
+# test_wire_h2.py and test_server_detection.py; guarded (fix mode: HTTP/1.1, and h2c on
+# granian) in tests/wire/test_guarded_servers.py, which lists them itself.  The lists above
+# are the servers of test_wsgi_wire.py and test_asgi_wire.py.
 OTHER_WSGI_SERVERS: tuple[str, ...] = ("waitress", "cheroot", "granian-wsgi", "uwsgi")
 OTHER_ASGI_SERVERS: tuple[str, ...] = ("granian-asgi", "daphne", "gunicorn-uvicorn")
 EVERY_WSGI_SERVER: tuple[str, ...] = WSGI_SERVERS + OTHER_WSGI_SERVERS
