@@ -145,7 +145,10 @@ def make_scope(case: Case) -> Scope:
         "raw_path": b"/",
         "query_string": b"",
         "root_path": "",
-        "headers": [(b"host", b"localhost")],
+        "headers": [
+            (b"host", b"localhost"),
+            *((n.lower().encode("latin-1"), v.encode("latin-1")) for n, v in case.request),
+        ],
         "client": ("127.0.0.1", 50000),
         "server": ("127.0.0.1", 8000),
         "state": {},

@@ -48,11 +48,12 @@ def _statusguard(case: Case, *, new_id: bool = False) -> Callable[[int], object]
     headers = _wire_headers(case, new_id=new_id)
     body = case.body
     method = case.method
+    request = case.request or None
     check = statusguard.check
 
     def batch(n: int) -> None:
         for _ in range(n):
-            check(status, headers(), body, method=method)
+            check(status, headers(), body, method=method, request_headers=request)
 
     return batch
 

@@ -83,6 +83,8 @@ def make_environ(case: Case) -> WSGIEnvironment:
         "SERVER_SOFTWARE": "gunicorn/27.0.1",  # a server statusguard knows (it adds Date)
         "wsgi.input": BytesIO(),
     }
+    for name, value in case.request:
+        environ["HTTP_" + name.upper().replace("-", "_")] = value
     wsgiref.util.setup_testing_defaults(environ)
     return environ
 

@@ -35,6 +35,9 @@ class Case:
     streamed: bool = False
     # What statusguard does with it in fix mode, for the tables.
     expect: str = "clean"
+    # The request's own fields (str pairs) that the response answers, for the rules that
+    # read the request: a 304 answers a conditional GET.
+    request: tuple[tuple[str, str], ...] = ()
 
     @property
     def status_line(self) -> str:
@@ -144,12 +147,13 @@ CASES: tuple[Case, ...] = (
     ),
     Case(
         "304",
-        "304 Not Modified",
+        "304 Not Modified, to a conditional GET",
         304,
         "Not Modified",
         (("ETag", '"v1"'), ("Cache-Control", "max-age=60")),
         (),
         expect="clean",
+        request=(("If-None-Match", '"v1"'),),
     ),
     Case(
         "401-no-challenge",

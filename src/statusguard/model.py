@@ -191,6 +191,8 @@ class Head:
 
 
 Check = Callable[[Head], "str | None"]
+# A check of the request alone: its method as sent, and its fields (``Rule.request_check``).
+RequestCheck = Callable[[str, RequestHeaders], "str | None"]
 Fix = Callable[[Head], Head]
 # A predicate over all the header lines of a head, as the application gave them (pairs of
 # ``str`` or of ``bytes``): see ``Rule.accepts_all``.
@@ -259,7 +261,12 @@ class Rule:
 
     A check that reads the request (``head.request_headers``, ``head.method`` beyond HEAD and
     CONNECT) has ``reads=None``, and says nothing when the request is not known
-    (``head.request_headers.known`` false).
+    (``head.request_headers.known`` false).  ``request_check``, for such a rule that reads
+    nothing of the response but its status (and its version, through ``versions``): the same
+    check as a function of the request alone -- the method as sent and the request's fields --
+    answering exactly what ``check`` answers (``statusguard.rules._common.on_request`` makes the
+    one from the other).  The engine then decides the rest of the head by its shape and runs
+    only this on every response of its status.
 
     ``accepts``, for a rule that reads values line by line and whose lines are acceptable by
     their value alone: a faster equivalent of ``check`` for one line, truthy exactly when a
@@ -291,6 +298,7 @@ class Rule:
     # The specification's sentence the rule enforces, verbatim (pieces from one section joined
     # with " | "; a piece from another section ends with its locator, "(RFC 9110 §8.6)").
     quote: str = ""
+    request_check: RequestCheck | None = None
 
     def applies_to(self, status: int) -> bool:
         return self.statuses is None or status in self.statuses

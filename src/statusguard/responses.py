@@ -81,6 +81,7 @@ class _GivenReader:
 
 _READER = _GivenReader(True)
 _NO_REQUEST = _GivenReader(False)  # no request given: the rules about the request say nothing
+_NOTHING_GIVEN = _Given(None)  # (read only: one for every call without a request)
 
 
 def _run(
@@ -98,7 +99,7 @@ def _run(
         http_version,
         with_date(WIRE, server_date),
         _NO_REQUEST if request_headers is None else _READER,
-        _Given(request_headers),
+        _NOTHING_GIVEN if request_headers is None else _Given(request_headers),
     )
     out = exchange.start(status, lines, len(data))
     sent = exchange.chunk(data, last=True)

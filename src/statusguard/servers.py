@@ -11,11 +11,12 @@ counted apart (``Stats.steps``), logged once, and never raises.
 from __future__ import annotations
 
 import functools
-from collections.abc import Callable, Mapping
+import operator
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Final
 
-from .model import EVERY_FIELD, SHAPE_ONLY, Head, HeaderList
+from .model import EVERY_FIELD, SHAPE_ONLY, Head, HeaderList, LinesCheck
 from .rules._syntax import now_imf_fixdate
 
 __all__ = [
@@ -42,7 +43,9 @@ class Step:
     application's own head with them).  As for a rule, ``reads`` says what ``when`` reads:
     :data:`~statusguard.model.SHAPE_ONLY`, or every field's value, one line at a time, in which
     case ``accepts(value)`` is truthy exactly when a line with this value leaves the step
-    nothing to do (the engine's screen runs it on every value)."""
+    nothing to do (the engine's screen runs it on every value); ``accepts_all(lines)``, the
+    same for all the lines at once as the application gave them (falsy for anything unusual:
+    ``when`` then decides), as ``Rule.accepts_all``."""
 
     id: str
     summary: str
@@ -50,6 +53,7 @@ class Step:
     fix: Callable[[Head], Head]
     reads: frozenset[bytes] = SHAPE_ONLY
     accepts: Callable[[bytes], object] | None = None
+    accepts_all: LinesCheck | None = None
     discards: bool = False
     appends: Callable[[], HeaderList] | None = None
 
@@ -152,6 +156,41 @@ def _not_surrounded(value: bytes) -> bool:
     return not _surrounded(value)
 
 
+def _none_surrounded(lines: Sequence[tuple[Any, Any]]) -> bool:
+    """Whether no value of ``lines`` (all ``str`` or all ``bytes``) starts or ends with SP or
+    HTAB: one C-level pass over the values joined by LF (a value that holds an LF itself can
+    only make this answer ``False``, and ``when`` then decides)."""
+    try:
+        if not lines:
+            return True
+        if type(lines[0][1]) is str:
+            text = "\n".join(map(_VALUE, lines))
+            return not (
+                text[:1] in _BLANK_TEXT
+                or text[-1:] in _BLANK_TEXT
+                or "\n " in text
+                or "\n\t" in text
+                or " \n" in text
+                or "\t\n" in text
+            )
+        raw = b"\n".join(map(_VALUE, lines))
+        return not (
+            raw[:1] in _BLANK_BYTES
+            or raw[-1:] in _BLANK_BYTES
+            or b"\n " in raw
+            or b"\n\t" in raw
+            or b" \n" in raw
+            or b"\t\n" in raw
+        )
+    except (TypeError, ValueError, IndexError):  # a value of another type, a mix, no pair
+        return False
+
+
+_VALUE: Final = operator.itemgetter(1)
+_BLANK_TEXT: Final = frozenset({" ", "\t"})
+_BLANK_BYTES: Final = frozenset({b" ", b"\t"})
+
+
 def _has_surrounded_value(head: Head) -> bool:
     return any(_surrounded(value) for _, value in head.headers)
 
@@ -171,6 +210,7 @@ VALUE_WHITESPACE: Final = Step(
     fix=_strip_values,
     reads=EVERY_FIELD,
     accepts=_not_surrounded,
+    accepts_all=_none_surrounded,
 )
 
 #: Every compatibility step, by id (what ``docs/servers.md`` lists).
@@ -383,7 +423,8 @@ def asgi_profile(scope: Mapping[str, Any], receive: object = None) -> ServerProf
         if name is not None:
             return profile_named(name, version)
     asgi = scope.get("asgi")
-    spec = asgi.get("spec_version") if isinstance(asgi, Mapping) else None
+    # (a dict, nearly always: tested first, an ABC check costs more than the rest of this)
+    spec = asgi.get("spec_version") if type(asgi) is dict or isinstance(asgi, Mapping) else None
     server = scope.get("server")
     if spec is None and "state" not in scope and isinstance(server, list):
         # asgi is {"version": "3.0"} alone, no lifespan state, and the address is a list

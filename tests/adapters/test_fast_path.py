@@ -862,3 +862,52 @@ def test_what_the_fast_path_remembers_goes_when_force_recompiles(adapter: str) -
     finally:
         statusguard.engine.force()
     assert [v.rule_id for v in raised.value.violations] == ["content-type-missing"]
+
+
+# -- statuses whose rules read the request ----------------------------------------------------
+
+
+@pytest.mark.parametrize("adapter", ["wsgi", "asgi"])
+def test_a_304_to_a_conditional_get_takes_the_shortcut(
+    adapter: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # not-modified-unconditional and not-modified-method read only the request
+    # (Rule.request_check): the screen decides the rest of a 304 by its shape and runs them.
+    seen: list[Violation] = []
+    lines = [("ETag", '"v1"'), ("Cache-Control", "max-age=60")]
+
+    def wsgi_app(environ: WSGIEnvironment, start_response: StartResponse) -> Iterable[bytes]:
+        start_response("304 Not Modified", list(lines))
+        return []
+
+    async def asgi_app(scope: Message, receive: Any, send: Any) -> None:
+        headers = [(n.lower().encode(), v.encode()) for n, v in lines]
+        await send({"type": "http.response.start", "status": 304, "headers": headers})
+        await send({"type": "http.response.body", "body": b""})
+
+    def request(method: str, conditional: bool) -> Output:
+        if adapter == "wsgi":
+            environ = wsgi_environ("/", method)
+            if conditional:
+                environ["HTTP_IF_NONE_MATCH"] = '"v1"'
+            return call_wsgi(guard, environ=environ)
+        scope = http_scope("/", method)
+        scope["headers"] = [(b"if-none-match", b'"v1"')] if conditional else []
+        return call_asgi(guard, scope=scope)
+
+    guard: Any = (
+        WSGIStatusGuard(wsgi_app, mode="fix", on_violation=seen.append)
+        if adapter == "wsgi"
+        else ASGIStatusGuard(asgi_app, mode="fix", on_violation=seen.append)
+    )
+    request("GET", True)  # the screen learns the shape
+    counted = Counted(monkeypatch)
+    for _ in range(3):
+        request("GET", True)
+    assert counted.created == 0
+    assert seen == []
+    # The same shape answering an unconditional GET, then a POST: the full path reports each.
+    request("GET", False)
+    request("POST", True)
+    assert counted.created == 2
+    assert [v.rule_id for v in seen] == ["not-modified-unconditional", "not-modified-method"]

@@ -123,10 +123,11 @@ MODES: Final = ("strict", "warn", "fix")
 
 CODES: Final = (
     *(100, 101, 103, 200, 201, 204, 205, 206, 301, 302, 304, 401, 404, 405, 407, 416),
-    *(426, 449, 500, 503, 509, 599),
+    *(412, 417, 426, 449, 500, 503, 509, 599),
 )
 CLEAN_CODES: Final = (
     *(200, 200, 200, 204, 204, 304, 304, 205, 201, 206, 301, 302, 401, 404, 405, 407, 416, 500),
+    *(304, 412, 417),
 )
 DATE_1994: Final = "Sun, 06 Nov 1994 08:49:37 GMT"
 # Content-Length values: the content's real length, one more, one less.
@@ -264,6 +265,31 @@ CHUNK = st.one_of(
     st.sampled_from([b"", b"", b"hello", b"{}", b"0123456789"]), st.binary(max_size=6)
 )
 CHUNKS = st.one_of(st.just(()), st.just((b"",)), *[st.lists(CHUNK, max_size=4).map(tuple)] * 3)
+# The request's own fields (the rules about the request read them): ``None`` is a request
+# whose fields are not known (``check``/``repair`` without ``request_headers``; for the
+# middlewares, a request without any of these).
+ASKED_NAMES: Final = (
+    "If-None-Match",
+    "If-Modified-Since",
+    "If-Match",
+    "If-Unmodified-Since",
+    "If-Range",
+    "If",
+    "Range",
+    "Expect",
+    "Upgrade",
+)
+ASKED_VALUES: Final = ('"v1"', "*", DATE_1994, "bytes=0-4", "bytes=0-1,3-4", "100-continue")
+ASKED = st.one_of(
+    st.none(),
+    st.just(()),
+    st.lists(
+        st.tuples(st.sampled_from(ASKED_NAMES), st.sampled_from(ASKED_VALUES)),
+        min_size=1,
+        max_size=3,
+        unique_by=lambda line: line[0],
+    ).map(tuple),
+)
 METHODS: Final = ("GET", "GET", "GET", "HEAD", "HEAD", "POST", "DELETE", "CONNECT", "PROPFIND")
 VERSIONS: Final = ("1.0", "1.1", "1.1", "2")
 SERVER_DATES: Final = ("auto", "auto", "never", "always", "if-absent", "replace")
@@ -363,6 +389,7 @@ class Response:
     method: str | None = None
     version: str | None = None
     software: str | None = None
+    asked: tuple[tuple[str, str], ...] | None = None
 
     @property
     def content(self) -> bytes:
@@ -371,13 +398,19 @@ class Response:
 
 def request_case(case: Case, response: Response) -> Case:
     """``case`` with the request ``response`` answers."""
-    if response.method is None and response.version is None and response.software is None:
+    if (
+        response.method is None
+        and response.version is None
+        and response.software is None
+        and response.asked is None
+    ):
         return case
     return dataclasses.replace(
         case,
         method=response.method or case.method,
         version=response.version or case.version,
         software=case.software if response.software is None else response.software,
+        asked=case.asked if response.asked is None else response.asked,
     )
 
 
@@ -400,6 +433,7 @@ class Case:
     recover: bool = False  # ASGI: after strict mode's error, the app sends a 500 instead
     common: bool = True  # Django: CommonMiddleware inside the guard
     extra: bool = False  # the guard has EXTRA_RULES too
+    asked: tuple[tuple[str, str], ...] | None = None  # the request's fields (ASKED)
 
 
 def _resolve(value: Any, content: bytes, *, as_bytes: bool) -> Any:
@@ -549,7 +583,9 @@ def cases(draw: st.DrawFn, adapter: str) -> Case:
             return response
         software = None if adapter in ("check", "repair") else draw(st.sampled_from(servers))
         method, version = draw(st.sampled_from(METHODS)), draw(st.sampled_from(VERSIONS))
-        return dataclasses.replace(response, method=method, version=version, software=software)
+        return dataclasses.replace(
+            response, method=method, version=version, software=software, asked=draw(ASKED)
+        )
 
     siblings = tuple(
         draw(requested(draw(variants(adapter, draft, clean=clean)).response(adapter, status)))
@@ -579,6 +615,7 @@ def cases(draw: st.DrawFn, adapter: str) -> Case:
         recover=draw(st.booleans()),
         common=draw(st.booleans()),
         extra=adapter not in ("check", "repair") and draw(st.sampled_from([False] * 3 + [True])),
+        asked=draw(ASKED),
     )
     return steer_clear(case)
 
@@ -951,7 +988,13 @@ def wsgi_request(case: Case) -> WSGIEnvironment:
         environ["uwsgi.version"] = b"2.0.30"
     environ["SERVER_PROTOCOL"] = "HTTP/2" if case.version == "2" else f"HTTP/{case.version}"
     environ["wsgi.file_wrapper"] = wsgiref.util.FileWrapper
+    environ.update(environ_fields(case))
     return environ
+
+
+def environ_fields(case: Case) -> dict[str, str]:
+    """The request's fields as PEP 3333 puts them in the environ."""
+    return {"HTTP_" + name.upper().replace("-", "_"): value for name, value in case.asked or ()}
 
 
 def drive_wsgi(app: Any, environ: WSGIEnvironment, outcome: Outcome) -> None:
@@ -1056,7 +1099,10 @@ def asgi_request(case: Case) -> Message:
         scope["server"] = ("127.0.0.1", "80")
     elif kind == "other":
         scope["extensions"] = {"http.response.pathsend": {}}
-    scope["headers"] = [(b"host", b"testserver")]
+    scope["headers"] = [
+        (b"host", b"testserver"),
+        *((name.lower().encode(), value.encode()) for name, value in case.asked or ()),
+    ]
     return scope
 
 
@@ -1179,6 +1225,7 @@ def django_wsgi_request(case: Case) -> WSGIEnvironment:
     }
     if software == "uwsgi":
         extra["uwsgi.version"] = b"2.0.30"
+    extra.update(environ_fields(case))
     environ: WSGIEnvironment = RequestFactory().generic(case.method, "/sync", **extra).environ
     return environ
 
@@ -1261,6 +1308,7 @@ class Target:
                 "method": case.method,
                 "http_version": case.version,
                 "server_date": case.server_date,
+                "request_headers": case.asked,
             }
             if adapter == "check":
                 found = check(response.status, response.headers, body, **options)
@@ -1491,3 +1539,31 @@ def test_known_lines_beside_an_added_date(
     case = Case(adapter, "fix", response, server=server, software="other")
     assert adds_date(case)
     run_case(case, directory)
+
+
+@pytest.mark.parametrize("mode", MODES)
+@pytest.mark.parametrize(
+    ("adapter", "server", "status", "line", "shape"),
+    [
+        pytest.param("wsgi", "gunicorn", "204 No Content", ("X-A", "1", "x"), "generator"),
+        pytest.param("wsgi", "uwsgi", "204 No Content", ("X-A", "1", "x"), "generator"),
+        pytest.param("wsgi", "gunicorn", "200 OK", ("X-A",), "list"),
+        pytest.param("asgi", "uvicorn", 204, (b"x-a",), "stream"),
+        pytest.param("asgi", "uvicorn", 204, (b"x-a", b"1", b"x"), "stream"),
+    ],
+)
+def test_lines_that_are_no_pairs_take_the_full_path(
+    adapter: str,
+    server: str,
+    status: Any,
+    line: tuple[Any, ...],
+    shape: str,
+    mode: str,
+    directory: Path,
+) -> None:
+    """Found in review: the screen reads a line's name and value only, so a line of three
+    items (or one) matched the shape of its pair and went out where the full path fails."""
+    pair = (line[0], b"1" if isinstance(line[0], bytes) else "1")
+    sibling = Response(status, (pair,), (b"",), shape)
+    response = Response(status, (line,), (b"",), shape)
+    run_case(Case(adapter, mode, response, siblings=(sibling,), server=server), directory)

@@ -60,7 +60,8 @@ def sent_head(out: object, headers: list[tuple[bytes, bytes]]) -> list[tuple[byt
         return headers
     if isinstance(out, Extended):  # the application's own lines, and these after them
         return [*headers, *out.lines]
-    return out.headers  # type: ignore[attr-defined]
+    assert isinstance(out, Head)
+    return out.headers
 
 
 @pytest.mark.parametrize(

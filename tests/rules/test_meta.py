@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from typing import Any
 
 import pytest
 from hypothesis import given, settings
@@ -10,7 +11,8 @@ from hypothesis import strategies as st
 
 from statusguard import CATALOGUE, RULES_BY_ID, Severity, lookup
 from statusguard.codes import CODES
-from statusguard.model import EVERY_FIELD, Head, Rule
+from statusguard.model import EVERY_FIELD, NO_REQUEST_HEADERS, Head, Rule
+from statusguard.servers import STEPS, Step
 
 KEBAB = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*")
 # The ids the issue tracker promised; they are public and stable.
@@ -227,6 +229,75 @@ def test_accepts_all_says_what_check_says_of_every_line(
     assert bool(rule.accepts_all(given_lines)) == passes
 
 
+ASKING = [pytest.param(rule, id=rule.id) for rule in CATALOGUE if rule.request_check is not None]
+
+
+class _Fields:
+    """A request with these fields (lower-case names), as a head's ``request_headers``."""
+
+    known = True
+
+    def __init__(self, lines: list[tuple[bytes, bytes]]) -> None:
+        self.lines = lines
+
+    def get(self, name: bytes, /) -> bytes | None:
+        values = [value for lower, value in self.lines if lower == name]
+        return b", ".join(values) if values else None
+
+
+REQUEST_NAMES = [b"if-none-match", b"if-modified-since", b"if-match", b"if-range", b"if"]
+REQUEST_NAMES += [b"if-unmodified-since", b"range", b"expect", b"upgrade", b"x-other"]
+REQUEST_VALUES = [b'"v1"', b"*", b"bytes=0-4", b"100-continue", b"websocket", b""]
+
+
+def test_the_rules_that_read_only_the_request_are_the_expected_ones() -> None:
+    # The screen runs these on every response of their status (engine/memo.py, Shape.asks).
+    assert sorted(rule.id for rule in CATALOGUE if rule.request_check is not None) == [
+        "continue-unrequested",
+        "expectation-failed-unrequested",
+        "not-modified-method",
+        "not-modified-unconditional",
+        "partial-content-unrequested",
+        "precondition-failed-unrequested",
+    ]
+
+
+@pytest.mark.parametrize("rule", ASKING)
+@settings(max_examples=300, deadline=None)
+@given(
+    method=st.sampled_from(["GET", "HEAD", "POST", "PUT", "DELETE", "M0001", "get"]),
+    asked=st.none()
+    | st.lists(st.tuples(st.sampled_from(REQUEST_NAMES), st.sampled_from(REQUEST_VALUES))),
+    lines=st.lists(
+        st.tuples(
+            st.sampled_from([b"Content-Type", b"Content-Range", b"ETag", b"Upgrade", b"X-Id"]),
+            EDGE_VALUES,
+        ),
+        max_size=4,
+    ),
+    version=st.sampled_from(["1.0", "1.1", "2"]),
+)
+def test_request_check_says_what_check_says_whatever_the_response(
+    rule: Rule,
+    method: str,
+    asked: list[tuple[bytes, bytes]] | None,
+    lines: list[tuple[bytes, bytes]],
+    version: str,
+) -> None:
+    # ``request_check`` lets the screen decide the rest of the head by its shape: it must say
+    # exactly what ``check`` says, and ``check`` must read nothing of the response but its
+    # status (any header lines, any version give the same answer).
+    assert rule.request_check is not None
+    assert rule.statuses is not None
+    request: Any = NO_REQUEST_HEADERS if asked is None else _Fields(asked)
+    for status in sorted(rule.statuses):
+        head = Head(status, lines, method, version, request_headers=request)
+        bare = Head(status, [], method, "1.1", request_headers=request)
+        expected = rule.request_check(method, request)
+        assert rule.check(head) == expected
+        assert rule.check(bare) == expected
+
+
 # The fields the status-code table lists for a code that no rule checks, each with its reason.
 NOT_ENFORCED = {
     (200, "ETag"): "recommended for a representation that has one: a resource may have none",
@@ -308,3 +379,27 @@ def test_a_rule_that_requires_a_field_reports_its_absence(rule: Rule) -> None:
     value = {"content-range": "bytes */10"}.get(rule.requires.decode(), "x")
     found = check(status, [(field, value)], b"", request_headers=request, server_date="always")
     assert rule.id not in {v.rule_id for v in found}
+
+
+STEPS_ACCEPTING_ALL = [
+    pytest.param(step, id=step.id) for step in STEPS.values() if step.accepts_all is not None
+]
+
+
+@pytest.mark.parametrize("step", STEPS_ACCEPTING_ALL)
+@settings(max_examples=300, deadline=None)
+@given(values=st.lists(EDGE_VALUES, max_size=5), as_text=st.booleans())
+def test_a_steps_accepts_all_says_what_when_says_of_every_line(
+    step: Step, values: list[bytes], as_text: bool
+) -> None:
+    # A compatibility step's shortcut over all the lines at once (engine/memo.py): truthy only
+    # where the step has nothing to do, and exactly that where no value holds an LF.
+    assert step.accepts_all is not None
+    lines = [(b"X-Any", value) for value in values]
+    needed = step.when(Head(200, lines))
+    given_lines = [(n.decode(), v.decode("latin-1")) for n, v in lines] if as_text else lines
+    accepted = bool(step.accepts_all(given_lines))
+    if accepted:
+        assert not needed
+    if not any(b"\n" in value for value in values):
+        assert accepted == (not needed)

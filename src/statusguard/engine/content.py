@@ -81,11 +81,16 @@ class Settled:
         self.truncate = True
         return data[: max(self.limit - sent, 0)]
 
+    def short(self, sent: int) -> bool:
+        """Whether content of ``sent`` bytes in all ends short of its declared length."""
+        return self.limit_rule is not None and not self.discard and sent < self.limit
+
     def ended(self, head: Head, sent: int) -> list[Found]:
         """What the end of the content, ``sent`` bytes in all, shows."""
         found: list[Found] = []
-        if self.limit_rule is not None and not self.discard and sent < self.limit:
-            rule, mode = self.limit_rule
+        limit_rule = self.limit_rule
+        if limit_rule is not None and self.short(sent):
+            rule, mode = limit_rule
             detail = rule.check(head.replace(content_length=sent, has_content=sent > 0))
             if detail is not None:
                 detail += (

@@ -19,7 +19,7 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any, Final
 
 from ..errors import StatusGuardError
-from ..model import Action, Head, Mode, Violation
+from ..model import Action, Head, Mode, RequestCheck, Violation
 from ..servers import ServerProfile, Step
 from . import memo
 from .answers import HOLD, SAME, Decision, Extended, Phase, Reader, request_headers, unjudged
@@ -55,6 +55,7 @@ class Exchange:
         "counted",
         "done",
         "engine",
+        "flush",
         "head",
         "headers",
         "method",
@@ -98,6 +99,7 @@ class Exchange:
         self.sent = 0
         self.chunks = 0
         self.counted = False  # a stream the screen only counts (no neutral head built)
+        self.flush = False  # a counted stream ends with one empty chunk (see end) if empty
         self.pending: tuple[Step, ...] = ()  # discarding steps counted once content shows
         self.done = False
         self.violations: list[Violation] = []
@@ -147,6 +149,14 @@ class Exchange:
                         self.counted = True
                         self.phase = Phase.BODY
                         return self._as_is(shape)
+                elif has_content is None and shape.empty_quiet and shape.limit_at < 0:
+                    # A stream of a status that takes no content, nothing shown yet: counted
+                    # as one whose length is 0; the first content byte takes the full path.
+                    self.body = Settled(limit=0)
+                    self.counted = True
+                    self.flush = shape.discards
+                    self.phase = Phase.BODY
+                    return self._as_is(shape)
             if length is not None:
                 has_content = length > 0
             return self._decide(self._built(length, has_content), screened=shape is not None)
@@ -164,6 +174,8 @@ class Exchange:
             return None
         compiled = self.compiled
         try:
+            if headers and {*map(len, headers)} != _PAIRS:
+                return None  # a line that is no (name, value) pair: the full path says so
             key = (status, self.method_class, self.version, self.server, *map(_NAME, headers))
             shape = compiled.shapes.get(key)
         except TypeError:  # unhashable names (lists, bytearrays): the full path handles them
@@ -173,6 +185,8 @@ class Exchange:
             shape = memo.learn(compiled, self._plan(head), head, self.server, key)
         if shape.full or not shape.values_pass(headers):
             return None
+        if shape.asks and not self._request_passes(shape.asks):
+            return None  # the full path reports what the request shows
         self.shape = shape
         if not shape.active:
             self.phase = Phase.PASS
@@ -185,6 +199,12 @@ class Exchange:
         if shape.quiet(headers, length):
             return self._quiet(shape)
         return None
+
+    def _request_passes(self, checks: tuple[RequestCheck, ...]) -> bool:
+        """Whether the request passes the rules of this status that read only the request."""
+        view = request_headers(self.reader, self.request)
+        method = self.method
+        return all(check(method, view) is None for check in checks)
 
     def _quiet(self, shape: memo.Shape) -> Decision | Extended:
         """A head the screen passed, with content that leaves the body rules nothing to
@@ -298,6 +318,7 @@ class Exchange:
         self.body = None
         self.sent = 0
         self.counted = False
+        self.flush = False
         self.pending = ()
         self.done = False
 
@@ -342,11 +363,12 @@ class Exchange:
         try:
             if self.counted:
                 if self.sent == body.limit:
-                    return None
+                    return b"" if self.flush and not self.chunks else None
                 body = self._promote()
-            found = body.ended(self.head or self._built(None, self.sent > 0), self.sent)
-            if found:
-                self._report(found)
+            if body.last or body.short(self.sent):  # else the end shows nothing: no head built
+                found = body.ended(self.head or self._built(None, self.sent > 0), self.sent)
+                if found:
+                    self._report(found)
         except _DELIBERATE:
             raise
         except Exception as exc:
@@ -365,6 +387,14 @@ class Exchange:
             return True
         body = self.body
         assert body is not None  # set with Phase.BODY (internal invariant)
+        if self.counted and self.flush:  # a file where no content may go: the full path's
+            try:
+                body = self._promote()
+            except _DELIBERATE:
+                raise
+            except Exception as exc:
+                self._fail(exc)
+                return True
         if body.discard:
             if size is None or size > 0:  # content was sent where none may be: reported
                 self._content(b"", size or 1, body, cut=False, last=size is not None)
@@ -393,6 +423,8 @@ class Exchange:
     def trailers(self) -> bool:
         """Whether trailer fields may follow the content (not when it was discarded: a 204,
         304 or HEAD response has neither content nor trailers, RFC 9110 §6.5, §15.3.5)."""
+        if self.counted:  # a stream of a status that takes no content is discarded in fix mode
+            return not self.flush
         return not (self.body is not None and self.body.discard)
 
     def _promote(self) -> Settled:
@@ -400,7 +432,8 @@ class Exchange:
         gave it, and ``sent`` content bytes after it."""
         global FULL_PATH_RUNS
         FULL_PATH_RUNS += 1
-        head = self._built(None, True)
+        # What the content shows is decided as it comes (Settled.chunk), as on the full path.
+        head = self._built(None, None)
         head, settled = settle(open_rules(self._plan(head).body, head), head, [], committed=True)
         self.head = head
         self.body = settled
@@ -491,6 +524,7 @@ class Exchange:
 
 
 _NAME: Final = memo._NAME
+_PAIRS: Final = {2}
 
 
 def _appended(original: Head, head: Head) -> list[tuple[bytes, bytes]] | None:

@@ -18,7 +18,7 @@ import operator
 from collections.abc import Callable, Sequence
 from typing import Any, Final
 
-from ..model import SHAPE_ONLY, Head, LinesCheck, Mode
+from ..model import SHAPE_ONLY, Head, LinesCheck, Mode, RequestCheck
 from ..servers import ServerProfile, Step
 from .content import holds, open_rules
 from .convert import to_bytes
@@ -65,12 +65,15 @@ class Shape:
     line whose value bounds the content (-1: none), parsed by ``limit_parse``; ``truncate`` --
     content past it is cut (fix mode).  ``appends``: compatibility steps that only add lines
     to such heads (the ``Date`` a server does not write), sent with the application's head.
+    ``asks``: the checks of the rules that read only the request (``Rule.request_check``),
+    run on every response of the shape: the request is not part of a shape.
     """
 
     __slots__ = (
         "active",
         "all_checks",
         "appends",
+        "asks",
         "checks",
         "discards",
         "empty_quiet",
@@ -88,6 +91,7 @@ class Shape:
         self.checks: tuple[tuple[int, Callable[[bytes], object]], ...] = ()
         self.active = False
         self.appends: tuple[Step, ...] = ()
+        self.asks: tuple[RequestCheck, ...] = ()
         self.holds = False
         self.presence = False
         self.empty_quiet = False
@@ -105,7 +109,7 @@ class Shape:
             value = headers[index][1]
             if type(value) is str and value.isascii():  # to_bytes, without the call
                 value = value.encode("ascii")
-            else:
+            elif type(value) is not bytes:
                 value = to_bytes(value)
             if not accepts(value):
                 return False
@@ -116,7 +120,7 @@ class Shape:
         value = headers[self.limit_at][1]
         if type(value) is str and value.isascii():
             return self.limit_parse(value.encode("ascii"))
-        return self.limit_parse(to_bytes(value))
+        return self.limit_parse(value if type(value) is bytes else to_bytes(value))
 
     def quiet(self, headers: Sequence[Any], length: int) -> bool:
         """Whether content of exactly ``length`` bytes leaves the body rules nothing to do."""
@@ -158,6 +162,9 @@ def _shape_of(
     if not plan.screened:
         return FULL, True
     head_rules = [(rule, mode) for rule, mode in plan.head if applies(rule, head)]
+    asks = tuple(rule.request_check for rule, _ in head_rules if rule.request_check is not None)
+    if asks:
+        head_rules = [(rule, mode) for rule, mode in head_rules if rule.request_check is None]
     for rule, _ in head_rules:
         if rule.reads == SHAPE_ONLY and rule.check(head) is not None:
             return FULL, True  # fails whatever the values: the full path reports it
@@ -167,6 +174,7 @@ def _shape_of(
             # that also reads values): nothing is remembered, the full path reports.
             return FULL, False
     shape = Shape()
+    shape.asks = asks
     all_checks: list[LinesCheck] = []
     checks: list[tuple[int, Callable[[bytes], object]]] = []
     names = [name.lower() for name, _ in head.headers]
@@ -181,6 +189,8 @@ def _shape_of(
                 appends.append(step)  # it only adds lines: the app's head goes with them
             elif step.when(head):
                 return FULL, False  # these values need it; others of this shape may not
+            elif b"*" in step.reads and step.accepts_all is not None:
+                all_checks.append(step.accepts_all)
             else:
                 checks.extend(
                     (index, step.accepts)

@@ -51,6 +51,8 @@ def compile_plan(rules: Sequence[Rule], modes: Mapping[str, Mode], status: int) 
 
 
 def _screenable(rule: Rule) -> bool:
+    if rule.request_check is not None:
+        return True  # it reads only the request: run on every response (memo.Shape.asks)
     if rule.reads is None:
         return False
     if rule.reads == SHAPE_ONLY:

@@ -6,9 +6,9 @@ names, values joined as one line), and only by the rules of the statuses that ne
 
 from __future__ import annotations
 
-from ..model import Check, Head
+from ..model import Check, Head, RequestCheck
 
-__all__ = ["CONDITIONALS", "asked", "field_list", "request_known", "requires"]
+__all__ = ["CONDITIONALS", "asked", "field_list", "on_request", "request_known", "requires"]
 
 # The request fields that make a request conditional (RFC 9110 §13.1).
 CONDITIONALS = (
@@ -29,6 +29,15 @@ def requires(field: bytes, label: str) -> Check:
         return f"a {head.status} response has no {label}."
 
     return check
+
+
+def on_request(check: RequestCheck) -> Check:
+    """The head check of a rule that reads only the request (its ``Rule.request_check``)."""
+
+    def head_check(head: Head) -> str | None:
+        return check(head.method, head.request_headers)
+
+    return head_check
 
 
 def request_known(head: Head) -> bool:

@@ -93,8 +93,8 @@ def now_imf_fixdate() -> bytes:
 
 
 # Valid IMF-fixdates already seen: a Date value repeats on every response of its second (and
-# a static one forever), and parsing it costs microseconds.  Bounded; emptied when full.
-_FIXDATES: set[bytes] = set()
+# a static one forever), and parsing it costs microseconds.  Bounded: the oldest goes first.
+_FIXDATES: dict[bytes, None] = {}
 _FIXDATES_MAX = 1024
 
 
@@ -109,8 +109,12 @@ def is_imf_fixdate(value: bytes) -> bool:
     if parse_date(value.decode("ascii")) is None:
         return False
     if len(_FIXDATES) >= _FIXDATES_MAX:
-        _FIXDATES.clear()
-    _FIXDATES.add(bytes(value))
+        # The oldest date goes first (a server's Date changes once a second): never all.
+        try:
+            del _FIXDATES[next(iter(_FIXDATES))]
+        except (StopIteration, KeyError, RuntimeError):  # another thread was quicker
+            pass
+    _FIXDATES[bytes(value)] = None
     return True
 
 

@@ -5,8 +5,8 @@ None has a fix: statusguard never invents a challenge or an Allow list."""
 
 from __future__ import annotations
 
-from ..model import SHAPE_ONLY, Head, Reference, Rule, Severity
-from ._common import CONDITIONALS, asked, request_known, requires
+from ..model import SHAPE_ONLY, Head, Reference, RequestHeaders, Rule, Severity
+from ._common import CONDITIONALS, asked, on_request, request_known, requires
 from ._syntax import DIGITS, show
 
 
@@ -82,21 +82,21 @@ def _head_refused(head: Head) -> str | None:
     return f"a 501 response refuses {head.method}, which every general-purpose server supports."
 
 
-def _precondition_unrequested(head: Head) -> str | None:
+def _precondition_unrequested(method: str, request: RequestHeaders) -> str | None:
     # "The 412 (Precondition Failed) status code indicates that one or more conditions given in
     # the request header fields evaluated to false when tested on the server." (RFC 9110
     # §15.5.13).  WebDAV's If (RFC 4918 §10.4) is a precondition too.
-    if not request_known(head):
+    if not request.known:
         return None
-    if any(asked(head, name) is not None for name in (*CONDITIONALS, b"if")):
+    if any(request.get(name) is not None for name in (*CONDITIONALS, b"if")):
         return None
     return "a 412 response answers a request that had no precondition header (If-Match, ...)."
 
 
-def _expectation_unrequested(head: Head) -> str | None:
+def _expectation_unrequested(method: str, request: RequestHeaders) -> str | None:
     # "The 417 (Expectation Failed) status code indicates that the expectation given in the
     # request's Expect header field (Section 10.1.1) could not be met" (RFC 9110 §15.5.18)
-    if not request_known(head) or asked(head, b"expect") is not None:
+    if not request.known or request.get(b"expect") is not None:
         return None
     return "a 417 response answers a request that had no Expect header."
 
@@ -183,7 +183,8 @@ PRECONDITION_FAILED_UNREQUESTED = Rule(
         "The 412 (Precondition Failed) status code indicates that one or more conditions "
         "given in the request header fields evaluated to false when tested on the server."
     ),
-    check=_precondition_unrequested,
+    check=on_request(_precondition_unrequested),
+    request_check=_precondition_unrequested,
     statuses=frozenset({412}),
 )
 
@@ -227,7 +228,8 @@ EXPECTATION_FAILED_UNREQUESTED = Rule(
         "request's Expect header field (Section 10.1.1) could not be met by at least one of "
         "the inbound servers."
     ),
-    check=_expectation_unrequested,
+    check=on_request(_expectation_unrequested),
+    request_check=_expectation_unrequested,
     statuses=frozenset({417}),
 )
 

@@ -5,8 +5,8 @@ Pure functions of the head and of the request it answers (``head.request_headers
 
 from __future__ import annotations
 
-from ..model import SHAPE_ONLY, Head, Reference, Rule, Severity
-from ._common import asked, field_list, request_known, requires
+from ..model import SHAPE_ONLY, Head, Reference, RequestHeaders, Rule, Severity
+from ._common import asked, field_list, on_request, request_known, requires
 
 
 def _protocol_name(protocol: bytes) -> bytes:
@@ -36,10 +36,10 @@ def _upgrade_unrequested(head: Head) -> str | None:
     return None
 
 
-def _continue_unrequested(head: Head) -> str | None:
-    if not request_known(head):
+def _continue_unrequested(method: str, request: RequestHeaders) -> str | None:
+    if not request.known:
         return None
-    if b"100-continue" in field_list(asked(head, b"expect")):
+    if b"100-continue" in field_list(request.get(b"expect")):
         return None
     return "a 100 response answers a request that had no Expect: 100-continue."
 
@@ -88,7 +88,8 @@ CONTINUE_UNREQUESTED = Rule(
         "The 100 (Continue) status code indicates that the initial part of a request has been "
         "received and has not yet been rejected by the server."
     ),
-    check=_continue_unrequested,
+    check=on_request(_continue_unrequested),
+    request_check=_continue_unrequested,
     statuses=frozenset({100}),
 )
 

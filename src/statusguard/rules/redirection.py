@@ -4,8 +4,8 @@ No guessed Location: a missing one is reported, never invented."""
 
 from __future__ import annotations
 
-from ..model import SHAPE_ONLY, Head, Reference, Rule, Severity
-from ._common import asked, request_known, requires
+from ..model import SHAPE_ONLY, Head, Reference, RequestHeaders, Rule, Severity
+from ._common import on_request, requires
 
 NOT_MODIFIED_METADATA = (
     b"content-encoding",
@@ -29,29 +29,29 @@ def _not_modified_fix(head: Head) -> Head:
     return head.with_headers(head.without(*NOT_MODIFIED_METADATA))
 
 
-def _not_modified_unconditional(head: Head) -> str | None:
+def _not_modified_unconditional(method: str, request: RequestHeaders) -> str | None:
     # "The 304 (Not Modified) status code indicates that a conditional GET or HEAD request has
     # been received and would have resulted in a 200 (OK) response if it were not for the fact
     # that the condition evaluated to false." (RFC 9110 §15.4.5)
-    if not request_known(head) or head.method not in ("GET", "HEAD"):
+    if not request.known or method not in ("GET", "HEAD"):
         return None
-    if any(asked(head, name) is not None for name in _NOT_MODIFIED_CONDITIONS):
+    if any(request.get(name) is not None for name in _NOT_MODIFIED_CONDITIONS):
         return None
     return (
-        f"a 304 response answers a {head.method} request that had no If-None-Match or "
+        f"a 304 response answers a {method} request that had no If-None-Match or "
         "If-Modified-Since header."
     )
 
 
-def _not_modified_method(head: Head) -> str | None:
+def _not_modified_method(method: str, request: RequestHeaders) -> str | None:
     # If-None-Match: "the origin server MUST respond with either a) the 304 (Not Modified)
     # status code if the request method is GET or HEAD or b) the 412 (Precondition Failed)
     # status code for all other request methods." (RFC 9110 §13.1.2); and "A recipient MUST
     # ignore If-Modified-Since if ... the request method is neither GET nor HEAD." (§13.1.3)
-    if not request_known(head) or head.method in ("GET", "HEAD"):
+    if not request.known or method in ("GET", "HEAD"):
         return None
     return (
-        f"a 304 response answers a {head.method} request; only a conditional GET or HEAD is "
+        f"a 304 response answers a {method} request; only a conditional GET or HEAD is "
         "answered with 304 (other methods get 412 when a condition fails)."
     )
 
@@ -99,7 +99,8 @@ NOT_MODIFIED_UNCONDITIONAL = Rule(
         "has been received and would have resulted in a 200 (OK) response if it were not for "
         "the fact that the condition evaluated to false."
     ),
-    check=_not_modified_unconditional,
+    check=on_request(_not_modified_unconditional),
+    request_check=_not_modified_unconditional,
     statuses=frozenset({304}),
 )
 
@@ -114,7 +115,8 @@ NOT_MODIFIED_METHOD = Rule(
         "respond with either a) the 304 (Not Modified) status code if the request method is GET "
         "or HEAD or b) the 412 (Precondition Failed) status code for all other request methods."
     ),
-    check=_not_modified_method,
+    check=on_request(_not_modified_method),
+    request_check=_not_modified_method,
     statuses=frozenset({304}),
 )
 

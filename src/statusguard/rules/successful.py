@@ -6,8 +6,8 @@ range (``werkzeug.http``) load it, and only when the fields are there.
 
 from __future__ import annotations
 
-from ..model import SHAPE_ONLY, Head, Reference, Rule, Severity
-from ._common import asked, request_known, requires
+from ..model import SHAPE_ONLY, Head, Reference, RequestHeaders, Rule, Severity
+from ._common import asked, on_request, request_known, requires
 
 
 def _multipart(head: Head) -> bool:
@@ -43,10 +43,10 @@ def _content_range(head: Head) -> tuple[int, int, int | None] | None:
     return parsed.start, parsed.stop - 1, parsed.length
 
 
-def _partial_unrequested(head: Head) -> str | None:
+def _partial_unrequested(method: str, request: RequestHeaders) -> str | None:
     # "The 206 (Partial Content) status code indicates that the server is successfully
     # fulfilling a range request for the target resource" (RFC 9110 §15.3.7)
-    if not request_known(head) or asked(head, b"range") is not None:
+    if not request.known or request.get(b"range") is not None:
         return None
     return "a 206 response answers a request that had no Range header."
 
@@ -139,7 +139,8 @@ PARTIAL_CONTENT_UNREQUESTED = Rule(
         "fulfilling a range request for the target resource by transferring one or more parts "
         "of the selected representation."
     ),
-    check=_partial_unrequested,
+    check=on_request(_partial_unrequested),
+    request_check=_partial_unrequested,
     statuses=frozenset({206}),
 )
 
