@@ -10,7 +10,7 @@ if [ ! -x .venv/bin/python ]; then
 fi
 .venv/bin/python -m pip install -q --disable-pip-version-check -U pip
 .venv/bin/python -m pip install -q --disable-pip-version-check -e '.[test,lint,docs]'
-# nginx in front of gunicorn and uvicorn (tests/tools/test_docs_proxy.py, docs/proxy.md):
+# nginx in front of the application servers (tests/tools/test_docs_proxy.py, docs/proxy.md):
 # Debian's package, where it is missing and can be installed; the test skips, saying so,
 # where it cannot.  RUNLEVEL=1: the package must not start its own nginx on port 80.
 if ! command -v nginx >/dev/null 2>&1 && [ ! -x /usr/sbin/nginx ]; then

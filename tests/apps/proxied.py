@@ -1,9 +1,9 @@
 """The raw routes behind nginx, unguarded and in fix mode, from one server process.
 
-Served by :mod:`tools.test_docs_proxy` (``apps.proxied:wsgi`` under gunicorn,
-``apps.proxied:asgi`` under uvicorn): ``/raw/<route>`` is the route app as it is, ``/fix/<route>``
-the same app behind the guard in fix mode; ``<route>`` is a path of :data:`ROUTES`.  Anything
-else answers the plain 200 of ``/plain``.
+Served by :mod:`tools.test_docs_proxy` (``apps.proxied:wsgi`` under the WSGI servers,
+``apps.proxied:asgi`` under the ASGI ones): ``/raw/<route>`` is the route app as it is,
+``/fix/<route>`` the same app behind the guard in fix mode; ``<route>`` is a path of
+:data:`ROUTES`.  Anything else answers the plain 200 of ``/plain``.
 """
 
 from __future__ import annotations
@@ -28,7 +28,17 @@ CL_304 = Route(
     [("Content-Length", "5")],
     HELLO,
 )
-ROUTES: list[Route] = [*SHARED_ROUTES, CL_304]
+# A correct response whose head the guard holds until the first chunk (a stream that declares
+# its length): what a server that reads the head before iterating does with it (granian's WSGI).
+STREAM_404 = Route(
+    "/stream-404",
+    "correct 404 streamed in 2 chunks, Content-Length: 9",
+    404,
+    [("Content-Type", "text/plain"), ("Content-Length", "9")],
+    [b"not ", b"found"],
+    streamed=True,
+)
+ROUTES: list[Route] = [*SHARED_ROUTES, CL_304, STREAM_404]
 BY_PATH = {route.path: route for route in ROUTES}
 PLAIN = BY_PATH["/plain"]
 
