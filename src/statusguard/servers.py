@@ -10,6 +10,7 @@ counted apart (``Stats.steps``), logged once, and never raises.
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import operator
 from collections.abc import Callable, Mapping, Sequence
@@ -230,7 +231,12 @@ class ServerProfile:
     ``"replace"`` (drops the app's and adds its own), ``"if-absent"`` or ``"never"``.
     ``steps`` are the compatibility steps it needs.  ``wire``: no server at all, the head is
     what goes on the wire (``check()``, a captured response): the rules judge Date themselves.
-    ``seen``: the version the profile was seen with.
+    ``seen``: the version the profile was seen with.  ``holds_head``: whether the server takes
+    the head whenever ``start_response`` gives it, also during the iteration, as PEP 3333 lets
+    it ("servers must not assume that start_response() has been called before they begin
+    iterating"); a server that reads it as soon as the application returns (granian's WSGI
+    interface) gets every head before any content -- then fix mode reports a stream's wrong
+    ``Content-Length`` (and cuts a longer stream) instead of correcting it first.
     """
 
     name: str
@@ -238,6 +244,7 @@ class ServerProfile:
     steps: tuple[Step, ...] = ()
     wire: bool = False
     seen: str = ""
+    holds_head: bool = True
 
     @property
     def rules_date(self) -> str:
@@ -259,6 +266,7 @@ def _profile(
     seen: str = "",
     wire: bool = False,
     drops_head_content: bool = False,
+    holds_head: bool = True,
 ) -> ServerProfile:
     """A profile; ``drops_head_content``: an ASGI server that drops the content of a response
     to HEAD itself (WSGI profiles always drop it in the guard: the application's iterable is
@@ -269,7 +277,7 @@ def _profile(
         steps = (DATE_MISSING, *steps)
     if not (wire or drops_head_content):
         steps = (*steps, HEAD_CONTENT)
-    return ServerProfile(name, date, steps, wire, seen)
+    return ServerProfile(name, date, steps, wire, seen, holds_head)
 
 
 #: No server: the response is what goes on the wire (``check()``, a captured response).
@@ -285,7 +293,10 @@ _ALL: tuple[ServerProfile, ...] = (
     _profile("waitress", "if-absent", seen="waitress 3.0.2"),
     _profile("cheroot", "if-absent", seen="cheroot 11.1.2"),
     _profile("uwsgi", "never", seen="uWSGI 2.0.30 (pyuwsgi)"),
-    _profile("granian", "if-absent", seen="granian 2.8.9, HTTP/1.1"),
+    # granian's WSGI runner reads the status and the fields as soon as the application returns
+    # (granian/wsgi.py, _runner): a head given later, from the iteration, is lost (it sends
+    # 200 and no field).
+    _profile("granian", "if-absent", seen="granian 2.8.9, HTTP/1.1", holds_head=False),
     _profile("granian-asgi", "if-absent", seen="granian 2.8.9, HTTP/1.1", drops_head_content=True),
     # Over HTTP/2 granian sends DATA on HEAD, 204, 205 and 304; h2 clients refuse a 304 framed
     # by its Content-Length.
@@ -343,7 +354,8 @@ PROFILES: Final[Mapping[str, ServerProfile]] = {profile.name: profile for profil
 WSGI_DEFAULT: Final = PROFILES["wsgi"]
 ASGI_DEFAULT: Final = PROFILES["asgi"]
 _H2: Final = {
-    "granian": PROFILES["granian-h2"],
+    # (the same runner over HTTP/2: the head must be there when the application returns)
+    "granian": dataclasses.replace(PROFILES["granian-h2"], holds_head=False),
     "granian-asgi": PROFILES["granian-h2"],
     "hypercorn": PROFILES["hypercorn-h2"],
 }
@@ -452,4 +464,4 @@ def _with_date(profile: ServerProfile, date: str) -> ServerProfile:
         steps = (DATE_DUPLICATED, *steps)
     elif date == "never" and not profile.wire:
         steps = (DATE_MISSING, *steps)
-    return ServerProfile(profile.name, date, steps, profile.wire, profile.seen)
+    return ServerProfile(profile.name, date, steps, profile.wire, profile.seen, profile.holds_head)

@@ -374,3 +374,26 @@ def test_pure_entry_points_refuse_an_unknown_server_date(entry: str) -> None:
 
     with pytest.raises(ConfigurationError, match="server_date"):
         getattr(statusguard, entry)(200, [], server_date="bogus")
+
+
+@pytest.mark.parametrize("shortcuts_on", [True, False], ids=["screen", "full path"])
+def test_a_server_that_reads_the_head_when_the_app_returns_never_gets_it_held(
+    shortcuts_on: bool,
+) -> None:
+    # granian's WSGI runner (ServerProfile.holds_head false): a stream whose Content-Length
+    # fix mode would correct from its first chunk goes out at once, and what its content
+    # shows is reported (and a longer stream cut) instead.
+    from statusguard.engine import shortcuts
+
+    headers = [(b"Content-Type", b"text/plain"), (b"Content-Length", b"5"), DATE]
+    eng, seen = engine(mode="fix")
+    held = eng.exchange("GET", "1.1", PROFILES["gunicorn"], _Reader(), None)
+    granian = eng.exchange("GET", "1.1", PROFILES["granian"], _Reader(), None)
+    with shortcuts(shortcuts_on):
+        assert held.start(200, headers) is HOLD
+        assert granian.start(200, headers) is not HOLD
+        assert granian.phase is Phase.BODY
+        assert granian.chunk(b"hello!") == b"hello"  # cut at the declared length
+        granian.end()
+    assert [v.rule_id for v in seen] == ["content-length-mismatch"]
+    assert not PROFILES["granian"].holds_head and PROFILES["gunicorn"].holds_head

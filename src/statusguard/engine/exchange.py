@@ -119,11 +119,15 @@ class Exchange:
         if self.phase is not Phase.IDLE:
             self._reset()
         try:
+            out = None
             if memo.ENABLED:
                 out = self._screen(length)
-                if out is not None:
-                    return out
-            return self._start_full(length)
+            if out is None:
+                out = self._start_full(length)
+            if out is HOLD and not self.server.holds_head:
+                # The server reads the head when the application returns: it goes now.
+                return self.commit(None, None)
+            return out
         except _DELIBERATE:
             raise
         except Exception as exc:
