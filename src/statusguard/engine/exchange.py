@@ -11,6 +11,10 @@ discarded or truncated, and what is found is reported (in strict mode too: the h
 the response is ended cleanly and the violation reported loudly, never raised into the server).
 A failure inside statusguard in warn or fix mode lets the application's response through
 unchanged -- but never a line that would split it -- and is logged once and counted.
+
+The head half is here; :class:`Exchange` is built on the content half
+(:mod:`~statusguard.engine.streaming`) and the reporting and failure half
+(:mod:`~statusguard.engine.reporting`): one object per response, three modules to read.
 """
 
 from __future__ import annotations
@@ -22,11 +26,13 @@ from ..errors import StatusGuardError
 from ..model import Action, Head, Mode, RequestCheck, Violation
 from ..servers import ServerProfile, Step
 from . import memo
-from .answers import HOLD, SAME, Decision, Extended, Phase, Reader, request_headers, unjudged
+from .answers import HOLD, SAME, Decision, Extended, Phase, Reader, request_headers
 from .content import Settled, holds, open_rules, settle
 from .convert import headers_to_bytes, parse_status
-from .judge import Found, apply_steps, run_head_rules, violation
+from .judge import Found, apply_steps, run_head_rules
 from .plans import Compiled, Plan
+from .reporting import DELIBERATE
+from .streaming import Streaming
 
 if TYPE_CHECKING:
     from .core import Engine
@@ -39,38 +45,19 @@ __all__ = ["FULL_PATH_RUNS", "Exchange"]
 #: broken shortcut cannot hide as a slow-down.  Not exact under threads; never read here.
 FULL_PATH_RUNS = 0
 
-# What an adapter deliberately lets through statusguard's fail-open: strict mode's error, and
-# warnings made errors (-W error, pytest's filterwarnings = error: the user asked for them).
-_DELIBERATE: Final = (StatusGuardError, Warning)
 _SCREENED_STATUS: Final = (int, str, bytes)
 
 
-class Exchange:
+class Exchange(Streaming):
     """The sans-I/O state of one response (see the module's docstring)."""
 
     __slots__ = (
-        "body",
-        "chunks",
         "compiled",
-        "counted",
-        "done",
-        "engine",
-        "flush",
-        "head",
-        "headers",
-        "method",
         "method_class",
-        "pending",
-        "phase",
         "plan",
-        "reader",
-        "request",
-        "sent",
         "server",
         "shape",
-        "status",
         "version",
-        "violations",
     )
 
     def __init__(
@@ -128,7 +115,7 @@ class Exchange:
                 # The server reads the head when the application returns: it goes now.
                 return self.commit(None, None)
             return out
-        except _DELIBERATE:
+        except DELIBERATE:
             raise
         except Exception as exc:
             return self._fail_head(exc)
@@ -164,7 +151,7 @@ class Exchange:
             if length is not None:
                 has_content = length > 0
             return self._decide(self._built(length, has_content), screened=shape is not None)
-        except _DELIBERATE:
+        except DELIBERATE:
             raise
         except Exception as exc:
             return self._fail_head(exc)
@@ -326,111 +313,6 @@ class Exchange:
         self.pending = ()
         self.done = False
 
-    # -- the content ---------------------------------------------------------------------------
-
-    def chunk(self, data: bytes, *, last: bool = False) -> bytes:
-        """One chunk of content after the committed head: what of it may be sent (possibly
-        ``b""``); ``last`` when the adapter knows no more follows (the final message of a stream,
-        known content).  ``done`` then says whether anything more can be sent at all."""
-        if self.phase is not Phase.BODY:
-            return data
-        self.chunks += 1
-        body = self.body
-        assert body is not None  # set with Phase.BODY (internal invariant)
-        try:
-            size = len(data)
-            if not size:
-                return data
-            if self.counted:  # a stream the screen passed: nothing else to do but count
-                sent = self.sent + size
-                if sent <= body.limit:
-                    self.sent = sent
-                    return data
-                body = self._promote()
-            return self._content(data, size, body, last=last)
-        except _DELIBERATE:
-            raise
-        except Exception as exc:
-            self._fail(exc)
-            return data
-
-    def end(self) -> bytes | None:
-        """The content has ended.  Answers ``b""`` when one empty chunk must still go out (a
-        head whose content was discarded before any chunk passed: some WSGI servers add
-        ``Content-Length: 0`` to a head they send only at the end), else ``None``."""
-        if self.phase is not Phase.BODY:
-            self.phase = Phase.ENDED if self.phase is Phase.PASS else self.phase
-            return None
-        body = self.body
-        assert body is not None  # set with Phase.BODY (internal invariant)
-        self.phase = Phase.ENDED
-        try:
-            if self.counted:
-                if self.sent == body.limit:
-                    return b"" if self.flush and not self.chunks else None
-                body = self._promote()
-            if body.last or body.short(self.sent):  # else the end shows nothing: no head built
-                found = body.ended(self.head or self._built(None, self.sent > 0), self.sent)
-                if found:
-                    self._report(found)
-        except _DELIBERATE:
-            raise
-        except Exception as exc:
-            self._fail(exc)
-            return None
-        return b"" if body.discard and not self.chunks else None
-
-    def file(self, size: int | None, *, can_stream: bool = False) -> bool:
-        """The content (or its next part) is a file the server sends itself (ASGI's pathsend,
-        Django's FileResponse), ``size`` bytes long when that could be told.  Whether it may go
-        as it is.  ``False``: nothing may be sent (send no content instead) -- or, where the
-        adapter ``can_stream`` the file's content through :meth:`chunk`, its size is unknown
-        and the rules still need to see it.  A file is never cut: what it breaks is
-        reported."""
-        if self.phase is not Phase.BODY:
-            return True
-        body = self.body
-        assert body is not None  # set with Phase.BODY (internal invariant)
-        if self.counted and self.flush:  # a file where no content may go: the full path's
-            try:
-                body = self._promote()
-            except _DELIBERATE:
-                raise
-            except Exception as exc:
-                self._fail(exc)
-                return True
-        if body.discard:
-            if size is None or size > 0:  # content was sent where none may be: reported
-                self._content(b"", size or 1, body, cut=False, last=size is not None)
-            self.done = True
-            return False
-        if size is None:
-            watching = self.counted or body.first or body.last or body.limit_rule
-            return not (can_stream and watching)
-        try:
-            if self.counted:
-                if self.sent + size == body.limit:  # exactly the declared length: quiet
-                    self.sent += size
-                    self.chunks += 1 if size else 0
-                    return True
-                body = self._promote()
-            if size:
-                self.chunks += 1
-                self._content(b"", size, body, cut=False, last=True)
-        except _DELIBERATE:
-            raise
-        except Exception as exc:
-            self._fail(exc)
-        return True
-
-    @property
-    def trailers(self) -> bool:
-        """Whether trailer fields may follow the content (not when it was discarded: a 204,
-        304 or HEAD response has neither content nor trailers, RFC 9110 §6.5, §15.3.5)."""
-        if self.counted:  # a stream of a status that takes no content is discarded in fix mode
-            return not self.flush
-        return not (self.body is not None and self.body.discard)
-
     def _promote(self) -> Settled:
         """The full path for a stream the screen counted: its head went out as the application
         gave it, and ``sent`` content bytes after it."""
@@ -443,88 +325,6 @@ class Exchange:
         self.body = settled
         self.counted = False
         return settled
-
-    def _content(
-        self, data: bytes, size: int, body: Settled, *, cut: bool = True, last: bool = False
-    ) -> bytes:
-        head = self.head or self._built(None, True)
-        found: list[Found] = []
-        out = body.chunk(head, self.sent, data, size, found, cut=cut, last=last)
-        self.sent += size
-        if out is not data:  # discarded or cut: nothing more can be sent
-            self.done = True
-            if self.pending and body.discard:
-                steps, self.pending = self.pending, ()
-                for step in steps:
-                    self._step(step, head.status)
-        if found:
-            self._report(found)
-        return out
-
-    # -- reporting and failure -----------------------------------------------------------------
-
-    def _report(self, found: list[Found], *, raised: bool = False) -> list[Violation]:
-        """Turn what was found into violations, and report each (counted, logged, passed to
-        ``on_violation``): once the head is decided, so a count says what happened."""
-        reporter = self.engine.reporter
-        method = self.method
-        route = self._route()
-        request_id = self._request_id()
-        status = self.head.status if self.head is not None else parse_status(self.status)[0]
-        out = []
-        for f in found:
-            violation_ = violation(f, status, raised=raised)
-            self.violations.append(violation_)
-            out.append(violation_)
-            loud = f.late and f.mode is Mode.STRICT
-            reporter.report(
-                violation_, method, route, f.mode is Mode.WARN, request_id=request_id, loud=loud
-            )
-        return out
-
-    def _route(self) -> str:
-        try:
-            return self.reader.route(self.request)
-        except Exception:  # a label is not worth failing for
-            return ""
-
-    def _request_id(self) -> str | None:
-        """The request's id (``request_id_header``), for the reports; read only for them."""
-        name = self.engine.config.request_id_header
-        if not name:
-            return None
-        try:
-            value = self.reader.header(self.request, name)
-        except Exception:  # an id is not worth failing for
-            return None
-        return None if value is None else value.decode("latin-1")
-
-    def _label(self) -> str:
-        return f"{self.method} {self._route()}".strip()
-
-    def exempt(self) -> None:
-        """Leave this response alone, before its head (``exclude_paths``, ``exempt()``):
-        nothing is judged or repaired, and it is counted as excluded."""
-        self.phase = Phase.PASS
-        self.engine.reporter.exclude()
-
-    def _fail(self, exc: Exception) -> None:
-        """An internal failure after the head went out: the rest passes as it comes."""
-        if not self.engine.fail_open:
-            raise exc
-        status = parse_status(self.status)[0] if self.status is not None else None
-        self.engine.reporter.internal_error(
-            exc, self._label(), request_id=self._request_id(), status=status
-        )
-        self.phase = Phase.PASS
-        self.done = False
-
-    def _fail_head(self, exc: Exception) -> Any:
-        """An internal failure before the head went out: the application's head goes as it
-        came, without the lines that would split the response (:class:`Unjudged`)."""
-        self._fail(exc)
-        self.body = None
-        return unjudged(self.status, self.headers)
 
 
 _NAME: Final = memo._NAME
