@@ -8,8 +8,10 @@ No I/O here, and no WSGI, ASGI or framework objects.  Read it one module at a ti
 * :mod:`~statusguard.engine.judge` -- the head rules and the servers' compatibility steps;
 * :mod:`~statusguard.engine.content` -- the content policy of the body rules;
 * :mod:`~statusguard.engine.memo` -- the screen: heads decided by their shape;
-* :mod:`~statusguard.engine.exchange` -- the state of one response, which adapters drive, and
-  :mod:`~statusguard.engine.answers` -- what it answers them;
+* :mod:`~statusguard.engine.exchange` -- the state of one response, which adapters drive: its
+  head; :mod:`~statusguard.engine.streaming` -- its content;
+  :mod:`~statusguard.engine.reporting` -- its reports and the fail-open policy; and
+  :mod:`~statusguard.engine.answers` -- what it answers the adapters;
 * :mod:`~statusguard.engine.convert` -- what applications hand over, as the engine reads it;
 * :mod:`~statusguard.engine.core` -- the engine of one guard.
 """
