@@ -725,8 +725,8 @@ def _wire(srv: Server, path: str) -> Exchange:
 
 
 def _fetch_large(srv: Server, path: str) -> tuple[int, list[tuple[bytes, bytes]], bytes]:
-    """One request, the reply parsed by an h11 client that accepts a head of several MB (the
-    default limit, 16 KiB, is what :func:`support.wire.exchange` uses)."""
+    """One request, the reply parsed by an h11 client that accepts a head of several MB
+    (:func:`support.wire.exchange` accepts up to :data:`support.wire.HEAD_LIMIT`)."""
     client = h11.Connection(h11.CLIENT, max_incomplete_event_size=4 * BIG)
     request = h11.Request(
         method="GET", target=path, headers=[("Host", "x"), ("Connection", "close")]
