@@ -290,6 +290,7 @@ EXPECTED: dict[str, tuple[list[str], list[str]]] = {
     "/date-bad": (["date-invalid"], ["date-invalid"]),
     "/stream-long": (["content-length-mismatch"], ["content-length-mismatch"]),
     "/stream-204": (["content-forbidden"], ["content-forbidden"]),
+    "/stream-404": ([], []),
     "/write-204": (["content-forbidden"], ["content-forbidden"]),
     "/write-plain": ([], []),
     "/file": ([], []),

@@ -129,6 +129,14 @@ ROUTES: list[Route] = [
     Route(
         "/stream-204", "204 streamed in 3 chunks", 204, chunks=[b"a", b"b", b"c"], streamed=True
     ),
+    Route(
+        "/stream-404",
+        "correct 404 streamed in 3 chunks, no Content-Length, a field of the app's own",
+        404,
+        [TEXT, ("X-Kept", "yes")],
+        [b"not ", b"found ", b"here"],
+        streamed=True,
+    ),
 ]
 
 ROUTES_BY_PATH: dict[str, Route] = {route.path: route for route in ROUTES}

@@ -51,7 +51,8 @@ OTHER_ASGI_SERVERS: tuple[str, ...] = ("granian-asgi", "daphne", "gunicorn-uvico
 EVERY_WSGI_SERVER: tuple[str, ...] = WSGI_SERVERS + OTHER_WSGI_SERVERS
 EVERY_ASGI_SERVER: tuple[str, ...] = ASGI_SERVERS + OTHER_ASGI_SERVERS
 EVERY_SERVER: tuple[str, ...] = EVERY_WSGI_SERVER + EVERY_ASGI_SERVER
-# Servers that answer HTTP/2 with prior knowledge (h2c) on the same plain-text port.
+# ASGI servers that answer HTTP/2 with prior knowledge (h2c) on the same plain-text port;
+# granian's WSGI runner does too, and the tests that serve a WSGI app over h2c add it.
 H2C_SERVERS: tuple[str, ...] = ("hypercorn", "granian-asgi")
 
 HOST = "127.0.0.1"

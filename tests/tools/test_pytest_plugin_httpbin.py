@@ -68,7 +68,7 @@ TRUE_POSITIVES: dict[str, tuple[str, dict[str, str]]] = {
     },
 }
 # rule → why statusguard is wrong to raise it (to be fixed in the rule).  0.1 raised
-# status-code-deprecated on the 418, which no RFC keyword forbids: info since 0.2.
+# status-code-deprecated on the 418, which no RFC keyword forbids: info (Unreleased, CHANGELOG).
 FALSE_POSITIVES: dict[str, str] = {}
 REFERENCES = {"content-type-missing": "RFC 9110 §8.3", "etag-invalid": "RFC 9110 §8.8.3"}
 

@@ -53,6 +53,7 @@ EXPECTED_RULES: dict[str, tuple[str, ...]] = {
     "/date-bad": ("date-invalid",),
     "/stream-long": ("content-length-mismatch",),
     "/stream-204": ("content-forbidden",),
+    "/stream-404": (),
 }
 
 # Decided only once the head is out (the third chunk overflows Content-Length).

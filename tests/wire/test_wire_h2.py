@@ -107,6 +107,7 @@ OBSERVED: dict[tuple[str, str], Seen] = {
         200, short(13), data=b"one-two-three", refused="Expected 5 bytes, received"
     ),
     (HC, "/stream-204"): clean(204, data=b""),
+    (HC, "/stream-404"): clean(404, data=b"not found here", has=((b"x-kept", b"yes"),)),
     (HC, "/connection-fields"): clean(data=b"hello", lacks=HOP),
     # --- granian ASGI over h2c: date only if absent, connection-specific fields stripped, but
     # DATA sent on 204, 205, 304 and HEAD (over HTTP/1.1 the same server drops it), even a
@@ -133,6 +134,7 @@ OBSERVED: dict[tuple[str, str], Seen] = {
         200, short(13), data=b"one-two-three", refused="Expected 5 bytes, received"
     ),
     (GA, "/stream-204"): Seen(204, DATA, data=b"abc"),
+    (GA, "/stream-404"): clean(404, data=b"not found here", has=((b"x-kept", b"yes"),)),
     (GA, "/connection-fields"): clean(data=b"hello", lacks=HOP),
     # --- granian WSGI over h2c: as granian ASGI (DATA on 204/205/304/HEAD), invalid header
     # lines silently dropped, and a streamed body longer than its content-length sent whole
@@ -159,6 +161,7 @@ OBSERVED: dict[tuple[str, str], Seen] = {
         200, short(13), data=b"one-two-three", refused="Expected 5 bytes, received"
     ),
     (GW, "/stream-204"): Seen(204, DATA, data=b"abc"),
+    (GW, "/stream-404"): clean(404, data=b"not found here", has=((b"x-kept", b"yes"),)),
     (GW, "/connection-fields"): clean(data=b"hello", lacks=HOP),
 }
 

@@ -7,8 +7,9 @@ discarded or truncated, and a stream stays a stream.
 
 ``server_date="auto"`` follows the server: for a WSGI request the one ``SERVER_SOFTWARE`` names
 (gunicorn replaces the app's Date, runserver and wsgiref add one only when absent, the werkzeug
-dev server always adds one); for an ASGI request the app's Date is dropped, as uvicorn and
-hypercorn add their own.
+dev server always adds one); for an ASGI request the one its scope shows (uvicorn and hypercorn
+add their own, so the app's Date is dropped; daphne adds none and granian one only when absent,
+so the app's is kept or one added).
 """
 
 from __future__ import annotations
