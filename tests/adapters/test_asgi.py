@@ -38,6 +38,7 @@ from statusguard import (
 )
 from statusguard._asgi_types import ASGIApp, Message, Receive, Scope, Send
 from statusguard.asgi import ASGIStatusGuard, _Responder
+from statusguard.rules._syntax import is_imf_fixdate
 
 # Warn-mode reports issue StatusGuardWarning, which the suite's filterwarnings=error would turn
 # into exceptions; the tests read the violations through on_violation instead.
@@ -1154,3 +1155,33 @@ def test_content_of_a_head_response_is_left_to_the_server(mode: str) -> None:
     guard, seen = guarded(app_sending(*messages), mode)
     assert run(guard, http_scope(method="HEAD")) == messages
     assert seen == []
+
+
+# -- the server option against what detection finds --------------------------------------------
+
+# daphne's scope: asgi is {"version": "3.0"} alone, no lifespan state, the address a list.
+DAPHNE_SCOPE: dict[str, Any] = {"asgi": {"version": "3.0"}, "server": ["127.0.0.1", 8000]}
+
+
+@pytest.mark.parametrize(
+    ("option", "dates", "sent"),
+    [
+        # The scope says daphne, which adds no Date: the app's is kept, or one is added.
+        pytest.param({}, [DATE_1994], [DATE_1994], id="detected daphne: the app's kept"),
+        pytest.param({}, [], ["added"], id="detected daphne: one added"),
+        # The option names the server in front and wins: uvicorn always adds its own.
+        pytest.param({"server": "uvicorn"}, [DATE_1994], [], id="uvicorn: the app's dropped"),
+        pytest.param({"server": "uvicorn"}, [], [], id="uvicorn: none added"),
+    ],
+)
+def test_the_server_option_wins_over_detection(
+    option: dict[str, Any], dates: list[bytes], sent: list[bytes | str]
+) -> None:
+    app = app_sending(start(200, CT, cl(5), *((b"date", d) for d in dates)), body(HELLO))
+    messages = run(ASGIStatusGuard(app, mode="fix", **option), http_scope(**DAPHNE_SCOPE))
+    assert messages[1:] == [body(HELLO)]
+    got = [value for name, value in messages[0]["headers"] if name.lower() == b"date"]
+    if sent == ["added"]:
+        assert len(got) == 1 and is_imf_fixdate(got[0]) and got != [DATE_1994]
+    else:
+        assert got == sent

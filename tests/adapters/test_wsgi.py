@@ -1185,3 +1185,40 @@ def test_the_guard_holds_no_per_response_state() -> None:
 
 def test_repr_names_the_mode() -> None:
     assert "mode='fix'" in repr(WSGIStatusGuard(routes_app, mode="fix"))
+
+
+# -- the server option against what detection finds --------------------------------------------
+
+
+def _dated_app(dates: list[str]) -> WSGIApplication:
+    def app(environ: WSGIEnvironment, start_response: StartResponse) -> Iterable[bytes]:
+        start_response("200 OK", [TEXT, ("Content-Length", "5"), *(("Date", d) for d in dates)])
+        return [b"hello"]
+
+    return app
+
+
+@pytest.mark.parametrize(
+    ("option", "dates", "wire"),
+    [
+        # SERVER_SOFTWARE says werkzeug, which always writes its own Date: the app's is dropped,
+        # none is added.
+        pytest.param({}, [DATE_1994], [], id="detected werkzeug: the app's dropped"),
+        pytest.param({}, [], [], id="detected werkzeug: none added"),
+        # The option names the server in front and wins: waitress adds one only when absent,
+        # uWSGI never adds one.
+        pytest.param({"server": "waitress"}, [DATE_1994], [DATE_1994], id="waitress: kept"),
+        pytest.param({"server": "uwsgi"}, [], ["added"], id="uwsgi: one added"),
+    ],
+)
+def test_the_server_option_wins_over_detection(
+    option: dict[str, Any], dates: list[str], wire: list[str]
+) -> None:
+    guard = WSGIStatusGuard(_dated_app(dates), mode="fix", **option)
+    out = MiniServer(software="Werkzeug/3.1.9").run(guard)
+    sent = out.values("Date")
+    if wire == ["added"]:
+        assert len(sent) == 1 and is_imf_fixdate(sent[0].encode()) and sent != [DATE_1994]
+    else:
+        assert sent == wire
+    assert out.body == b"hello"

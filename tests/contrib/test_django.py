@@ -346,6 +346,24 @@ def test_app_date_follows_the_server(
 
 
 @pytest.mark.parametrize(
+    ("options", "kept"),
+    [
+        pytest.param({}, False, id="detected: werkzeug doubles it"),
+        # The option names the server in front whatever SERVER_SOFTWARE says (a proxy that
+        # rewrites it, a server that lies): waitress adds Date only where the app sent none.
+        pytest.param({"server": "waitress"}, True, id="server=waitress wins"),
+    ],
+)
+def test_the_server_option_wins_over_detection(
+    recorder: Recorder, options: dict[str, str], kept: bool
+) -> None:
+    with override_settings(STATUSGUARD=recorder.setting("fix", **options)):
+        _, headers, _, _ = call_wsgi("/app-date", environ={"SERVER_SOFTWARE": "Werkzeug/3.1.9"})
+    assert header(headers, "Date") == ([django_urls.DATE_1994] if kept else [])
+    assert recorder.ids == set()
+
+
+@pytest.mark.parametrize(
     ("options", "dates"),
     [
         # uvicorn and hypercorn add their own Date whatever the app sent: two lines otherwise.
