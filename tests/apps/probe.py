@@ -20,6 +20,8 @@ import json
 from collections.abc import Awaitable, Callable, Iterable, MutableMapping
 from typing import TYPE_CHECKING, Any
 
+from statusguard.servers import asgi_profile, wsgi_profile
+
 if TYPE_CHECKING:
     from wsgiref.types import StartResponse, WSGIApplication, WSGIEnvironment
 
@@ -92,6 +94,8 @@ def wsgi_report(environ: WSGIEnvironment, start_response: StartResponse) -> byte
         "start_response": describe_callable(start_response),
         "file_wrapper": describe_callable(environ.get("wsgi.file_wrapper")),
         "uwsgi_options": uwsgi_options(),
+        # What the guard's detection (the function the adapters call) makes of this request.
+        "detected": wsgi_profile(environ).name,
     }
     return json.dumps(report, sort_keys=True).encode()
 
@@ -134,6 +138,10 @@ def asgi_report(scope: Scope, receive: Receive, send: Send) -> bytes:
         "scope_types": {key: type_name(value) for key, value in scope.items()},
         "send": describe_callable(send),
         "receive": describe_callable(receive),
+        # What the guard's detection makes of this request: with the server's receive, as
+        # ASGIStatusGuard calls it, and from the scope alone, as the Django middleware does.
+        "detected": asgi_profile(scope, receive).name,
+        "detected_by_scope": asgi_profile(scope).name,
     }
     return json.dumps(report, sort_keys=True, default=describe_value).encode()
 

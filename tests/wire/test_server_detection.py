@@ -12,9 +12,10 @@ where ``WSGIStatusGuard`` / ``ASGIStatusGuard`` stand in a framework app (Flask'
 ``start_response`` through; Starlette wraps ``send`` (its ``ServerErrorMiddleware``) but not
 ``receive`` and not the scope.
 
-:func:`identify_wsgi` / :func:`identify_asgi` are a reference for the detection step: they name
-every server from these signals alone, in both positions (gunicorn's ``UvicornWorker`` runs
-uvicorn's httptools protocol, and is named so).
+The probe also runs the guard's own detection (``statusguard.servers.wsgi_profile`` and
+``asgi_profile``) on the objects the server handed it, so the tables at the end pin which
+profile each server gets, in both positions (gunicorn's ``UvicornWorker`` runs uvicorn's
+httptools protocol, and is named so).
 """
 
 from __future__ import annotations
@@ -202,27 +203,6 @@ WSGI_SEEN: dict[str, WSGISeen] = {
 }
 
 
-def identify_wsgi(environ: Report) -> str | None:
-    """The server, from the keys it puts in the environ, then its ``SERVER_SOFTWARE``."""
-    if "uwsgi.version" in environ:
-        return "uwsgi"
-    if "gunicorn.socket" in environ:
-        return "gunicorn"
-    if "waitress.client_disconnected" in environ:
-        return "waitress"
-    if "werkzeug.socket" in environ:
-        return "werkzeug"
-    software = environ.get("SERVER_SOFTWARE") or ""
-    for prefix, name in (
-        ("Cheroot/", "cheroot"),
-        ("Granian", "granian"),
-        ("WSGIServer/", "wsgiref"),
-    ):
-        if software.startswith(prefix):
-            return name
-    return None
-
-
 def test_wsgi_table_covers_every_server() -> None:
     assert set(WSGI_SEEN) == set(EVERY_WSGI_SERVER)
 
@@ -257,14 +237,19 @@ def test_wsgi_signals_survive_flask(probed: Callable[[str], Probed], server: str
     assert environ.keys() == expected.keys()
 
 
+# What the guard's detection (``statusguard.servers.wsgi_profile``, run by the probe inside
+# the server) names, as the app and inside Flask; over h2c for granian.
+DETECTED_WSGI = {server: server.split("-")[0] for server in EVERY_WSGI_SERVER}
+DETECTED_WSGI_H2 = {"granian-wsgi": "granian-h2"}
+
+
 @pytest.mark.parametrize("server", EVERY_WSGI_SERVER)
-def test_identify_wsgi(probed: Callable[[str], Probed], server: str) -> None:
+def test_detection_names_every_wsgi_server(probed: Callable[[str], Probed], server: str) -> None:
     got = probed(server)
-    expected = server.split("-")[0]  # gunicorn-sync, gunicorn-gthread -> gunicorn
-    assert identify_wsgi(got.app["environ"]) == expected
-    assert identify_wsgi(got.framework["environ"]) == expected
+    assert got.app["detected"] == DETECTED_WSGI[server]
+    assert got.framework["detected"] == DETECTED_WSGI[server]
     if got.h2 is not None:
-        assert identify_wsgi(got.h2["environ"]) == expected
+        assert got.h2["detected"] == DETECTED_WSGI_H2[server]
 
 
 def test_granian_wsgi_over_h2(probed: Callable[[str], Probed]) -> None:
@@ -363,25 +348,6 @@ ASGI_SEEN: dict[str, ASGISeen] = {
 }
 
 
-def identify_asgi(report: Report) -> str | None:
-    """The server, from ``receive``'s owner (Starlette leaves it alone), then the scope."""
-    scope, receive = report["scope"], report["receive"]
-    owner = receive["self_type"] or ""
-    if owner == f"{H11}.RequestResponseCycle":
-        return "uvicorn-h11"
-    if owner == f"{HTTPTOOLS}.RequestResponseCycle":
-        return "uvicorn-httptools"
-    if owner.startswith("granian."):
-        return "granian"
-    # hypercorn and daphne both hand the app an asyncio.Queue's get: the scope tells them apart
-    # (their send would too, but a framework middleware in front wraps send).
-    if "spec_version" not in scope["asgi"] and "state" not in scope:
-        return "daphne"
-    if "extensions" in scope and scope["asgi"].get("spec_version") == "2.1":
-        return "hypercorn"
-    return None
-
-
 def test_asgi_table_covers_every_server() -> None:
     assert set(ASGI_SEEN) == set(EVERY_ASGI_SERVER)
 
@@ -428,16 +394,29 @@ def test_asgi_signals_under_starlette(probed: Callable[[str], Probed], server: s
         assert got.framework["scope"].get(key) == got.app["scope"].get(key), key
 
 
+# What the guard's detection (``statusguard.servers.asgi_profile``, run by the probe inside
+# the server) names: with the server's receive, as ASGIStatusGuard detects (as the app and
+# behind Starlette, which leaves receive alone), and from the scope alone, as the Django
+# middleware must (uvicorn's scope does not say which protocol it runs).
+DETECTED_ASGI = {
+    "uvicorn-h11": ("uvicorn-h11", "uvicorn"),
+    "uvicorn-httptools": ("uvicorn-httptools", "uvicorn"),
+    "hypercorn": ("hypercorn", "hypercorn"),
+    "granian-asgi": ("granian-asgi", "granian-asgi"),
+    "daphne": ("daphne", "daphne"),
+    "gunicorn-uvicorn": ("uvicorn-httptools", "uvicorn"),  # uvicorn_worker runs httptools
+}
+DETECTED_ASGI_H2 = {"hypercorn": "hypercorn-h2", "granian-asgi": "granian-h2"}
+
+
 @pytest.mark.parametrize("server", EVERY_ASGI_SERVER)
-def test_identify_asgi(probed: Callable[[str], Probed], server: str) -> None:
+def test_detection_names_every_asgi_server(probed: Callable[[str], Probed], server: str) -> None:
     got = probed(server)
-    expected = {"gunicorn-uvicorn": "uvicorn-httptools", "granian-asgi": "granian"}.get(
-        server, server
-    )
-    assert identify_asgi(got.app) == expected
-    assert identify_asgi(got.framework) == expected
+    by_receive, by_scope = DETECTED_ASGI[server]
+    for report in (got.app, got.framework):
+        assert (report["detected"], report["detected_by_scope"]) == (by_receive, by_scope)
     if got.h2 is not None:
-        assert identify_asgi(got.h2) == expected
+        assert got.h2["detected"] == got.h2["detected_by_scope"] == DETECTED_ASGI_H2[server]
 
 
 @pytest.mark.parametrize(
