@@ -230,6 +230,116 @@ def test_fastapi_routes_probes_and_findings(capsys: pytest.CaptureFixture[str]) 
     assert status == 1
 
 
+# -- plain Starlette (no FastAPI) ----------------------------------------------------------------
+
+STARLETTE_PLAIN_PROBES = [
+    ("get", "GET", 200),
+    ("head", "HEAD", 200),  # Route adds HEAD wherever there is GET, and sends no content
+    # Starlette's Route answers OPTIONS (not in its methods) 405 with Allow: RFC 9110 §9.1
+    # makes every method but GET and HEAD optional, and §15.5.6's Allow is there.
+    ("options", "OPTIONS", 405),
+    ("not-allowed", "TRACE", 405),
+]
+
+
+@pytest.fixture(scope="module")
+def starlette_report() -> tuple[int, Report]:
+    out = StringIO()
+    with redirect_stdout(out):
+        status = main(["check", "apps.audit_starlette:app", "--format", "json"])
+    return status, json.loads(out.getvalue())
+
+
+def test_starlette_routes_are_discovered_through_mounts(
+    starlette_report: tuple[int, Report],
+) -> None:
+    _, report = starlette_report
+    assert [(r["route"], r["path"], r["methods"], r["skipped"]) for r in routes(report)] == [
+        ("/", "/", ["GET", "HEAD"], None),  # a function Route: GET and HEAD
+        # methods=["GET", "DELETE"]: Starlette adds HEAD; {item_id:int} is filled with 1.
+        ("/items/{item_id:int}", "/items/1", ["DELETE", "GET", "HEAD"], None),
+        ("/submit", "/submit", ["POST"], None),
+        # An HTTPEndpoint class: the methods it implements, HEAD with GET.
+        ("/things", "/things", ["GET", "HEAD", "PUT"], None),
+        # Mount(routes=[...]) and a Mount inside it: the prefixes joined.
+        ("/api/status", "/api/status", ["GET", "HEAD"], None),
+        ("/api/v1/users/{name}", "/api/v1/users/x", ["GET", "HEAD"], None),
+        # The parameter is in the mount's path: the mount's convertor types it.
+        ("/users/{user_id:int}/profile", "/users/1/profile", ["GET", "HEAD"], None),
+        ("/static/{path}", "/static/hello.txt", ["GET", "HEAD"], None),  # its first file
+        ("/ws", None, None, "a WebSocket route"),
+    ]
+
+
+def test_starlette_probes_follow_the_router_and_each_200(
+    starlette_report: tuple[int, Report],
+) -> None:
+    _, report = starlette_report
+    sent = probes(report)
+    for route in ("/", "/items/{item_id:int}", "/things", "/api/status"):
+        assert sent[route] == STARLETTE_PLAIN_PROBES, route
+    assert sent["/api/v1/users/{name}"] == STARLETTE_PLAIN_PROBES
+    assert sent["/users/{user_id:int}/profile"] == STARLETTE_PLAIN_PROBES
+    # A POST-only route: no GET or HEAD; GET is the method it does not accept.
+    assert sent["/submit"] == [("options", "OPTIONS", 405), ("not-allowed", "GET", 405)]
+    # StaticFiles: ETag, Last-Modified and Accept-Ranges bring every conditional and range
+    # probe, and two satisfiable ranges get a multipart 206.
+    assert [p[0] for p in sent["/static/{path}"]] == [p[0] for p in FILE_PROBES]
+    assert {p[0]: p[2] for p in sent["/static/{path}"]} == {
+        **{p[0]: p[2] for p in FILE_PROBES},
+        "options": 405,
+        "range-two": 206,
+    }
+    assert sent["/ws"] == []
+    by_route = {r["route"]: r for r in routes(report)}
+    # Each 405 names the route's methods, never the probe's (RFC 9110 §15.5.6).
+    for route, allow in [
+        ("/", {"GET", "HEAD"}),
+        ("/items/{item_id:int}", {"GET", "HEAD", "DELETE"}),
+        ("/submit", {"POST"}),
+        ("/things", {"GET", "HEAD", "PUT"}),
+        ("/static/{path}", {"GET", "HEAD"}),
+    ]:
+        (refused,) = [p for p in by_route[route]["probes"] if p["probe"] == "not-allowed"]
+        fields = {name.lower(): value for name, value in refused["response_headers"]}
+        assert {m.strip() for m in fields["allow"].split(",")} == allow, route
+
+
+def test_starlette_gets_every_probe_right(starlette_report: tuple[int, Report]) -> None:
+    status, report = starlette_report
+    # Nothing to find: HEAD as GET, each 405 with its Allow, StaticFiles' 304s with the ETag,
+    # its 206 and 416 with a Content-Range of the 200's length.
+    assert report["findings"] == []
+    assert report["summary"]["skipped"] == 1
+    assert report["summary"]["text"] == (
+        "statusguard: 9 routes (1 skipped), 39 responses checked, no violations."
+    )
+    assert status == 0
+
+
+def test_starlette_unsafe_methods_only_when_asked(capsys: pytest.CaptureFixture[str]) -> None:
+    from apps import audit_starlette
+
+    audit_starlette.RECEIVED.clear()
+    audit(capsys, "apps.audit_starlette:app")
+    # The 405s are the router's: OPTIONS and TRACE never reach an endpoint.
+    assert set(audit_starlette.RECEIVED) == {"GET", "HEAD"}
+    audit_starlette.RECEIVED.clear()
+    status, report = audit(
+        capsys, "apps.audit_starlette:app", "--method", "POST", "--method", "PUT"
+    )
+    assert set(audit_starlette.RECEIVED) == {"GET", "HEAD", "POST", "PUT"}
+    sent = probes(report)
+    assert ("method", "POST", 201) in sent["/submit"]
+    assert ("method", "PUT", 204) in sent["/things"]
+    assert [r for r, p in sent.items() if any(probe[0] == "method" for probe in p)] == [
+        "/submit",
+        "/things",
+    ]
+    assert report["findings"] == []
+    assert status == 0
+
+
 # -- Django ------------------------------------------------------------------------------------
 
 
