@@ -317,10 +317,15 @@ def _wire_job(
         raise CheckUsageError(str(exc)) from None
     discovered: list[RouteSpec] | None = None
     if args.routes_from:
+        if args.django_settings:
+            os.environ["DJANGO_SETTINGS_MODULE"] = args.django_settings
         app, _ = _load(args.routes_from)
         discovered = _discover(app, params)
         if discovered is None:
             raise CheckUsageError(f"{args.routes_from}: statusguard cannot read its routes")
+    elif args.django_settings:
+        # The project's URL resolver, as in process: the server's routes are its routes.
+        discovered = _discover(_django_app(args.django_settings), params)
     elif not entries:
         discovered = _openapi_routes(transport, params, args.timeout)
     return Job(str(base), transport, _routes(entries, discovered, None))

@@ -430,15 +430,18 @@ def _starlette(app: Any, params: Mapping[str, str]) -> list[RouteSpec]:
     openapi = getattr(app, "openapi", None)
     if callable(openapi) and getattr(app, "openapi_url", None):
         openapi_kinds = _openapi_kinds(openapi())
-    return list(_starlette_routes(app.routes, "", params, openapi_kinds))
+    return list(_starlette_routes(app.routes, "", {}, params, openapi_kinds))
 
 
 def _starlette_routes(
     routes: Iterable[Any],
     prefix: str,
+    convertors: Mapping[str, object],
     params: Mapping[str, str],
     openapi_kinds: Mapping[str, Mapping[str, str | None]],
 ) -> Iterator[RouteSpec]:
+    """The routes under ``prefix``; ``convertors`` are those of the parameters in the paths
+    of the mounts around them (``Mount("/users/{user_id:int}", routes=[...])``)."""
     from starlette.routing import Host, Mount, Route, WebSocketRoute
     from starlette.staticfiles import StaticFiles
 
@@ -455,13 +458,20 @@ def _starlette_routes(
             if isinstance(inner, StaticFiles):
                 yield _static_files(path, route.name or "", inner, params)
             elif route.routes:
-                yield from _starlette_routes(route.routes, path, params, openapi_kinds)
+                # A mount's convertors include the "{path:path}" it adds for the rest of the
+                # URL: only those of the parameters its own path names are the routes'.
+                own = {m.group("name") for m in _STARLETTE_PARAMETER.finditer(route.path)}
+                found = {
+                    **convertors,
+                    **{k: v for k, v in route.param_convertors.items() if k in own},
+                }
+                yield from _starlette_routes(route.routes, path, found, params, openapi_kinds)
             else:
                 yield RouteSpec(
                     path + "/", None, name=route.name or "", skipped="a mounted application"
                 )
         elif isinstance(route, Route):
-            yield _starlette_route(route, path, params, openapi_kinds)
+            yield _starlette_route(route, path, convertors, params, openapi_kinds)
         else:
             yield RouteSpec(path or repr(route), None, skipped=f"a {type(route).__name__} route")
 
@@ -469,6 +479,7 @@ def _starlette_routes(
 def _starlette_route(
     route: Any,
     path: str,
+    convertors: Mapping[str, object],
     params: Mapping[str, str],
     openapi_kinds: Mapping[str, Mapping[str, str | None]],
 ) -> RouteSpec:
@@ -477,7 +488,7 @@ def _starlette_route(
         methods = _endpoint_methods(route.endpoint)
     kinds: dict[str, str | None] = {
         name: _STARLETTE_KINDS.get(type(convertor).__name__)
-        for name, convertor in route.param_convertors.items()
+        for name, convertor in {**convertors, **route.param_convertors}.items()
     }
     for name, kind in openapi_kinds.get(_openapi_key(path), {}).items():
         if kinds.get(name) in (None, "str"):
