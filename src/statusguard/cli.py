@@ -546,7 +546,10 @@ def _parser() -> argparse.ArgumentParser:
     check.add_argument(
         "--django-settings",
         metavar="MODULE",
-        help="audit the Django project of this settings module (APP not needed)",
+        help=(
+            "audit the Django project of this settings module (APP not needed); with a base "
+            "URL, the routes come from its URL resolver"
+        ),
     )
     check.add_argument(
         "--routes-from",
