@@ -5,9 +5,7 @@ from __future__ import annotations
 
 import json
 import os
-import pty
 import re
-import select
 import subprocess
 import sys
 from contextlib import redirect_stdout
@@ -16,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from support.terminal import on_a_terminal
 
 from statusguard.cli import main
 
@@ -544,40 +543,13 @@ def _on_a_terminal(*argv: str) -> str:
     """What ``statusguard check`` prints with its stdout on a pseudo-terminal (its stderr on
     a pipe: no progress bar), in a process of its own (Django's settings are once per
     process), from tests/ with NO_COLOR=1 and COLUMNS=96."""
-    controller, terminal = pty.openpty()
     env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(TESTS), str(SRC)])}
     env.pop("DJANGO_SETTINGS_MODULE", None)
     env.update(NO_COLOR="1", COLUMNS="96")
-    process = subprocess.Popen(
-        [sys.executable, "-m", "statusguard", "check", *argv],
-        cwd=TESTS,
-        stdin=subprocess.DEVNULL,
-        stdout=terminal,
-        stderr=subprocess.PIPE,
-        env=env,
-    )
-    os.close(terminal)
-    screen = b""
-    try:
-        while True:
-            readable, _, _ = select.select([controller], [], [], 60)
-            if not readable:
-                break
-            try:
-                chunk = os.read(controller, 65536)
-            except OSError:  # EIO: the other side is closed
-                break
-            if not chunk:
-                break
-            screen += chunk
-        _, err = process.communicate(timeout=60)
-    finally:
-        os.close(controller)
-        if process.poll() is None:
-            process.kill()
-            process.wait()
-    assert process.returncode == 1, err
-    assert b"Traceback" not in err
+    ran = on_a_terminal(["check", *argv], cwd=TESTS, env=env, terminal="stdout", timeout=60)
+    assert ran.returncode == 1, ran.piped
+    assert b"Traceback" not in ran.piped
+    screen = ran.screen
     return screen.decode("utf-8").replace("\r\n", "\n")  # the terminal's own line ends
 
 

@@ -6,10 +6,6 @@ from __future__ import annotations
 
 import json
 import os
-import pty
-import select
-import subprocess
-import sys
 from collections.abc import Iterator
 from contextlib import redirect_stdout
 from io import StringIO
@@ -19,6 +15,7 @@ from typing import Any
 import jsonschema
 import pytest
 from junitparser import Failure, JUnitXml, Skipped
+from support.terminal import on_a_terminal
 
 from statusguard.audit.progress import Progress
 from statusguard.audit.schema import SCHEMA
@@ -311,35 +308,10 @@ def test_progress_bar_shows_only_on_a_terminal_after_its_delay() -> None:
 def test_progress_bar_on_a_real_terminal(release_slow_views: None) -> None:
     # stderr on a pseudo-terminal, stdout on a pipe: the bar goes to the terminal once the
     # audit has run for a second (the hanging route's timeout makes sure it has).
-    controller, terminal = pty.openpty()
     env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(TESTS), str(SRC)])}
-    process = subprocess.Popen(
-        [sys.executable, "-m", "statusguard", "check", "apps.audit_bad:app", "--timeout", "1.2"],
-        cwd=TESTS,
-        stdout=subprocess.PIPE,
-        stderr=terminal,
-        env=env,
-    )
-    os.close(terminal)
-    screen = b""
-    try:
-        while True:
-            readable, _, _ = select.select([controller], [], [], 30)
-            if not readable:
-                break
-            try:
-                chunk = os.read(controller, 4096)
-            except OSError:  # EIO: the other side is closed
-                break
-            if not chunk:
-                break
-            screen += chunk
-        out, _ = process.communicate(timeout=30)
-    finally:
-        os.close(controller)
-        if process.poll() is None:
-            process.kill()
-            process.wait()
+    argv = ["check", "apps.audit_bad:app", "--timeout", "1.2"]
+    ran = on_a_terminal(argv, cwd=TESTS, env=env, terminal="stderr", timeout=30)
+    screen, out = ran.screen, ran.piped
     assert b"statusguard check [" in screen
     assert b"/4 " in screen
     assert b"\r\x1b[K" in screen  # cleared before the report's own lines
